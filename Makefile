@@ -1,0 +1,36 @@
+# The two commands of the README: `make book` (the main job) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export GANLIB_DATA ?= $(abspath ../shared/data)
+export PYTHONUNBUFFERED := 1
+
+.PHONY: setup book test unit notebooks build-book full clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.14.1
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+book: setup build-book
+	@echo "The book's HTML is at $(abspath _build/html/index.html)"
+
+build-book:
+	rm -rf _build
+	$(VENV)/bin/jupyter-book build -W -n --keep-going .
+
+# Unit tests, then every notebook in the fast tier under nbval and papermill, then the book with -W.
+test: setup
+	GANBOOK_TIER=fast $(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env
+	$(MAKE) build-book
+
+# Re-execute every notebook in the full tier (GPU) or the reduced tier (CPU), writing outputs back.
+full: setup
+	$(PY) -m ganlib.rerun notebooks/*.ipynb
+
+clean:
+	rm -rf _build $(VENV)

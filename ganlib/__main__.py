@@ -1,0 +1,76 @@
+"""Command line: `python -m ganlib train NAME ...` and `python -m ganlib download-mnist`."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+from .device import device_name
+from .experiments import EXPERIMENTS, build
+from .mnist import download_mnist
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="train a named configuration (Algorithm 1)")
+    train.add_argument("name", choices=sorted(EXPERIMENTS))
+    train.add_argument("--out", type=Path, default=None, help="folder for checkpoint.pt and history.json")
+    train.add_argument("--data-dir", default=None, help="folder with MNIST (else $GANLIB_DATA)")
+    train.add_argument("--device", default=None, help="cuda or cpu (default: cuda when available)")
+    train.add_argument("--iterations", type=int, default=None)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--checkpoint-every", type=int, default=None, help="iterations between checkpoints")
+    train.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                       help="override a TrainConfig field (JSON value), e.g. --set k=2 --set update='\"alternating\"'")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    download = sub.add_parser("download-mnist", help="download MNIST with MD5 checks (needs internet)")
+    download.add_argument("--data-dir", default=None)
+    return parser
+
+
+def _overrides(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict:
+    fields = {f.name for f in dataclasses.fields(EXPERIMENTS[args.name][1]())}
+    overrides = {"seed": args.seed}
+    if args.iterations is not None:
+        overrides["iterations"] = args.iterations
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep or key not in fields:
+            parser.error(f"--set takes FIELD=VALUE with FIELD one of {sorted(fields)}, got {item!r}")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value  # a bare word such as alternating
+    return overrides
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "download-mnist":
+        print(download_mnist(args.data_dir))
+        return 0
+    try:
+        trainer = build(args.name, args.device, args.data_dir, **_overrides(args, parser))
+    except ValueError as exc:
+        parser.error(str(exc))
+    out = args.out or Path("runs") / f"{args.name}-seed{args.seed}"
+    checkpoint = out / "checkpoint.pt"
+    if checkpoint.exists():
+        trainer.load(checkpoint)
+        print(f"resuming {checkpoint} at iteration {trainer.iteration}", file=sys.stderr)
+    start = time.perf_counter()
+    history = trainer.run(checkpoint=checkpoint, checkpoint_every=args.checkpoint_every, progress=not args.quiet)
+    summary = {"experiment": args.name, "config": dataclasses.asdict(trainer.config),
+               "device": device_name(trainer.device), "seconds": time.perf_counter() - start, "history": history}
+    (out / "history.json").write_text(json.dumps(summary))
+    print(f"wrote {checkpoint} and {out / 'history.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The authors' optimiser and schedules (paper-facts.md, mnist.yaml), plus Adam as an option."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+
+
+class ClassicalMomentum(torch.optim.Optimizer):
+    """pylearn2's Momentum rule: v <- mu v - lr g; theta <- theta + v (classical, not Nesterov).
+
+    Unlike torch.optim.SGD, the learning rate enters the velocity, which matters when the rate decays.
+    """
+
+    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float, momentum: float = 0.5) -> None:
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    @torch.no_grad()
+    def step(self, closure: None = None) -> None:
+        for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            if not params:
+                continue
+            velocities = []
+            for p in params:
+                if "velocity" not in self.state[p]:
+                    self.state[p]["velocity"] = torch.zeros_like(p)
+                velocities.append(self.state[p]["velocity"])
+            torch._foreach_mul_(velocities, group["momentum"])
+            torch._foreach_add_(velocities, [p.grad for p in params], alpha=-group["lr"])
+            torch._foreach_add_(params, velocities)
+
+
+def momentum_at(epoch: int, start: float = 0.5, end: float = 0.7, saturate_epoch: int = 250) -> float:
+    """Momentum rising linearly from `start` to `end`, updated once per epoch, flat after `saturate_epoch`."""
+    if saturate_epoch <= 0:
+        return end
+    return start + (end - start) * min(epoch / saturate_epoch, 1.0)
+
+
+def learning_rate_at(step: int, lr0: float, decay: float = 1.000004, floor: float = 1e-6) -> float:
+    """lr0 divided by `decay` after every minibatch, never below `floor` (pylearn2's ExponentialDecay)."""
+    return max(lr0 / decay**step, min(floor, lr0))
