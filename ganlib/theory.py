@@ -58,8 +58,9 @@ def optimal_discriminator(p_data: torch.Tensor, p_g: torch.Tensor) -> torch.Tens
 def virtual_training_criterion(p_data: torch.Tensor, p_g: torch.Tensor) -> float:
     """C(G) = max_D V(G, D) = E_{p_data}[log D*_G] + E_{p_g}[log(1 - D*_G)] (Eq. 4), on masses."""
     p, q = _masses(p_data, "p_data"), _masses(p_g, "p_g")
-    d = optimal_discriminator(p, q)
-    return float(torch.special.xlogy(p, d).sum() + torch.special.xlogy(q, 1 - d).sum())
+    # log D* = log p - log(p + q) and log(1 - D*) = log q - log(p + q): no 1 - D* rounding to 0.
+    total = p + q
+    return float(_xlogy_ratio(p, total) + _xlogy_ratio(q, total))
 
 
 def histogram_masses(samples: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:

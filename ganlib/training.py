@@ -101,6 +101,7 @@ class Trainer:
         self.device = torch.device(device) if device is not None else default_device()
         self.G, self.D = G.to(self.device), D.to(self.device)
         self.data = data.to(self.device)
+        self._check_shapes()
         self.opt_d = self._optimizer(self.D, config.lr_d)
         self.opt_g = self._optimizer(self.G, config.lr_g)
         self.iteration = 0  # completed generator updates
@@ -109,6 +110,21 @@ class Trainer:
         self.history: dict[str, list[float]] = {key: [] for key in HISTORY_KEYS}
         self._pending: list[torch.Tensor] = []
         seed_everything(config.seed)
+
+    @torch.no_grad()
+    def _check_shapes(self) -> None:
+        """G's samples must have the data's shape, and D must return one logit per sample."""
+        try:
+            fake = self.G(sample_noise(2, self.config.noise_dim, self.config.noise, self.device))
+            logits = self.D(self.data[:2])
+        except RuntimeError as exc:
+            raise ValueError(f"G or D cannot take the given shapes (noise_dim={self.config.noise_dim}, "
+                             f"data sample shape {tuple(self.data.shape[1:])}): {exc}") from None
+        if fake.shape[1:] != self.data.shape[1:]:
+            raise ValueError(f"G makes samples of shape {tuple(fake.shape[1:])} but the data's samples have shape "
+                             f"{tuple(self.data.shape[1:])}")
+        if logits.shape != (2,):
+            raise ValueError(f"D must return one logit per sample, shape (batch,), got {tuple(logits.shape)}")
 
     def _optimizer(self, net: nn.Module, lr: float) -> torch.optim.Optimizer:
         if self.config.optimizer == "sgd":

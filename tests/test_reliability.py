@@ -1,0 +1,82 @@
+"""Bad input gets a clear error; interrupted runs lose nothing; checkpoints survive a crash mid-write."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from ganlib import checkpoint as ck
+from ganlib.checkpoint import load_checkpoint, save_atomic
+from ganlib.experiments import build
+from ganlib.models import MLP, MaxoutDiscriminator, MNISTGenerator
+from ganlib.notebook import by_tier, resolve_tier
+from ganlib.training import Trainer, TrainConfig
+
+
+def test_wrong_image_shape_is_named():
+    G, D = MNISTGenerator(noise_dim=10), MaxoutDiscriminator()
+    with pytest.raises(ValueError, match=r"G makes samples of shape \(784,\) but the data's samples have shape "
+                                         r"\(28, 28\)|cannot take the given shapes"):
+        Trainer(G, D, torch.rand(200, 28, 28), TrainConfig(noise_dim=10), device="cpu")
+
+
+def test_discriminator_must_return_one_logit_per_sample():
+    with pytest.raises(ValueError, match=r"D must return one logit per sample"):
+        Trainer(MLP(3, 2), MLP(2, 1), torch.rand(200, 2), TrainConfig(noise_dim=3), device="cpu")
+
+
+def test_unknown_experiment_and_tier_are_named():
+    with pytest.raises(ValueError, match=r"experiment must be one of .*'toy1d'.*got 'cifar'"):
+        build("cifar", device="cpu")
+    with pytest.raises(ValueError, match=r"tier must be 'auto' or one of \('fast', 'reduced', 'full'\), got 'quick'"):
+        resolve_tier("quick")
+    with pytest.raises(ValueError, match="tier must be"):
+        by_tier("Full", fast=1, reduced=2, full=3)
+
+
+def test_a_crash_while_writing_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatch):
+    path = tmp_path / "ck.pt"
+    save_atomic({"iteration": 1, "w": torch.ones(3)}, path)
+
+    def crash(obj, f):
+        f.write(b"half a checkpoint")
+        raise KeyboardInterrupt  # the process dies in the middle of the write
+
+    monkeypatch.setattr(ck.torch, "save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_atomic({"iteration": 2, "w": torch.zeros(3)}, path)
+    assert load_checkpoint(path)["iteration"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["ck.pt"]  # no temporary file left behind
+
+
+def _train(out, *extra):
+    return subprocess.Popen([sys.executable, "-m", "ganlib", "train", "toy1d", "--iterations", "3000",
+                             "--checkpoint-every", "50", "--quiet", "--out", str(out), *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_run_killed_with_sigkill_resumes_to_the_same_parameters(tmp_path):
+    straight = _train(tmp_path / "straight")
+    killed = _train(tmp_path / "killed")
+    checkpoint = tmp_path / "killed" / "checkpoint.pt"
+    deadline = time.time() + 120
+    while not checkpoint.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.1)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    assert killed.returncode == -signal.SIGKILL
+    stopped_at = load_checkpoint(checkpoint)["iteration"]
+    assert 0 < stopped_at < 3000, "the run must be killed part-way"
+    resumed = _train(tmp_path / "killed")
+    assert resumed.wait(timeout=300) == 0 and straight.wait(timeout=300) == 0
+    assert f"iteration {stopped_at}" in resumed.stderr.read()
+    a = load_checkpoint(tmp_path / "straight" / "checkpoint.pt")
+    b = load_checkpoint(checkpoint)
+    for net in ("G", "D"):
+        for key in a[net]:
+            assert torch.equal(a[net][key], b[net][key]), f"{net}.{key} differs after the resume"
+    assert a["history"] == b["history"]
