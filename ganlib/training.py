@@ -51,6 +51,7 @@ class TrainConfig:
     momentum_saturate_epoch: int = 250  # ... reaching momentum_end here
     adam_betas: tuple[float, float] = (0.5, 0.999)
     d_loss_scale: float = 1.0  # the authors' code halves the discriminator loss: 0.5
+    instance_noise: float = 0.0  # std of Gaussian noise added to real and fake samples before D (0: none)
     noise: Literal["uniform", "gaussian"] = "uniform"
     noise_dim: int = 100
     seed: int = 0
@@ -69,6 +70,8 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+        if not isinstance(self.instance_noise, (int, float)) or not 0 <= self.instance_noise < math.inf:
+            raise ValueError(f"instance_noise must be a finite number >= 0, got {self.instance_noise!r}")
         if self.lr_decay < 1:
             raise ValueError(f"lr_decay must be >= 1 (the rate is divided by it), got {self.lr_decay!r}")
         if self.update == "simultaneous" and self.k != 1:
@@ -169,9 +172,15 @@ class Trainer:
             p.grad = g
         opt.step()
 
+    def _discriminate(self, x: torch.Tensor) -> torch.Tensor:
+        """D's logits, after instance noise (Sønderby et al., 2017) when the config asks for it."""
+        if self.config.instance_noise > 0:
+            x = x + self.config.instance_noise * torch.randn_like(x)
+        return self.D(x)
+
     def _d_losses(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         x, z = self._next_batch(), self._noise()
-        real, fake = self.D(x), self.D(self.G(z))
+        real, fake = self._discriminate(x), self._discriminate(self.G(z))
         return self.config.d_loss_scale * discriminator_loss(real, fake), real, fake
 
     def step(self) -> None:
@@ -190,7 +199,7 @@ class Trainer:
             for _ in range(c.k):
                 d_loss, real, fake = self._d_losses()
                 self._apply(self.opt_d, self.D, d_loss)
-            g_loss = generator_loss(self.D(self.G(self._noise())), c.generator_loss)
+            g_loss = generator_loss(self._discriminate(self.G(self._noise())), c.generator_loss)
             self._apply(self.opt_g, self.G, g_loss)
         self.iteration += 1
         stats = torch.stack([d_loss.detach(), g_loss.detach(),

@@ -126,3 +126,13 @@ def test_loading_a_checkpoint_of_another_configuration_is_refused(tmp_path):
     other = small_mnist_like(1)
     with pytest.raises(ValueError, match="another configuration.*seed"):
         other.load(tmp_path / "ck.pt")
+
+
+def test_instance_noise_reaches_d_and_is_validated():
+    trainer = small_mnist_like(0)
+    trainer.config = dataclasses.replace(trainer.config, instance_noise=0.5)
+    trainer.D.eval()
+    x = trainer.data[:4]
+    assert not torch.equal(trainer._discriminate(x), trainer.D(x))
+    with pytest.raises(ValueError, match="instance_noise must be a finite number >= 0"):
+        TrainConfig(instance_noise=-1.0)
