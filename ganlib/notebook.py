@@ -38,7 +38,7 @@ def by_tier(tier: str, *, fast: T, reduced: T, full: T) -> T:
     return {"fast": fast, "reduced": reduced, "full": full}[resolve_tier(tier)]
 
 
-def glue(name: str, value: Any, display: bool = False) -> Any:
+def glue(name: str, value: Any, display: bool = False) -> None:
     """Store `value` under `name` in the cell's output, for MyST-NB's {glue} roles in the prose.
 
     Writes the same output as myst_nb.glue, without needing myst_nb in the kernel (Colab lacks it).
@@ -50,7 +50,6 @@ def glue(name: str, value: Any, display: bool = False) -> Any:
     prefix = "" if display else "application/papermill.record/"
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
     ipy_display({prefix + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
-    return value
 
 
 class Clock:

@@ -57,3 +57,24 @@ def plot_curve(ax: plt.Axes, steps: list[float], values: list[float], label: str
     ax.set_xlabel("iteration")
     ax.legend(frameon=False)
     return ax
+
+
+def plot_image_grid(ax: plt.Axes, images: torch.Tensor, rows: int, cols: int, side: int = 28,
+                    highlight_last_column: bool = False, title: str | None = None) -> plt.Axes:
+    """rows x cols images of side x side pixels (row-major), tiled with a one-pixel gap; the last column can be
+    framed in yellow, as the nearest training examples of Figure 2."""
+    if len(images) != rows * cols:
+        raise ValueError(f"need rows * cols = {rows * cols} images, got {len(images)}")
+    tiles = images.detach().cpu().reshape(rows, cols, side, side)
+    canvas = torch.ones(rows * (side + 1) + 1, cols * (side + 1) + 1)
+    for r in range(rows):
+        for c in range(cols):
+            canvas[1 + r * (side + 1):(r + 1) * (side + 1), 1 + c * (side + 1):(c + 1) * (side + 1)] = tiles[r, c]
+    ax.imshow(canvas.numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    if highlight_last_column:
+        x0 = (cols - 1) * (side + 1) + 0.5
+        ax.add_patch(plt.Rectangle((x0, 0.5), side, rows * (side + 1) - 1, fill=False, ec="gold", lw=2))
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax

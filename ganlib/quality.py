@@ -50,3 +50,18 @@ def kmeans(data: torch.Tensor, k: int, iterations: int = 20, seed: int = 0, chun
         keep = counts > 0  # an emptied cluster keeps its old centroid
         centroids[keep] = sums[keep] / counts[keep, None]
     return centroids
+
+
+@torch.no_grad()
+def digit_yardsticks(classifier: torch.nn.Module, sets: dict[str, torch.Tensor],
+                     reference: torch.Tensor) -> list[tuple[str, float, float]]:
+    """(name, Frechet distance to `reference` on the classifier's features, Inception-style score) per set.
+
+    `classifier` is a ganlib.digits.DigitClassifier; `reference` is real data (e.g. training images).
+    """
+    ref_features = classifier.features(reference)
+    rows = []
+    for name, images in sets.items():
+        probs = torch.softmax(classifier(images), dim=1)
+        rows.append((name, frechet_distance(classifier.features(images), ref_features), inception_score(probs)))
+    return rows

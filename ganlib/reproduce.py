@@ -138,3 +138,27 @@ def reproduce_table1(cfg: Table1Config, device: torch.device | str | None = None
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(json.dumps(summary, indent=1))
     return summary, runs
+
+
+def table1_rows(summary: dict, extra: dict[str, dict] | None = None) -> list[tuple[str, str]]:
+    """(model, 'mean +- stderr') rows: the paper's rows for context, then this book's measurements."""
+    rows = [("DBN (paper)", "138 ± 2"), ("Stacked CAE (paper)", "121 ± 1.6"), ("Deep GSN (paper)", "214 ± 1.1"),
+            ("Adversarial nets (paper)", "225 ± 2")]
+    for run in summary["seeds"]:
+        rows.append((f"Adversarial nets, seed {run['seed']} (this book)",
+                     f"{run['log_likelihood']:.1f} ± {run['stderr']:.1f}"))
+    rows.append(("Adversarial nets, mean ± std over seeds (this book)",
+                 f"{summary['mean_log_likelihood']:.1f} ± {summary['std_across_seeds']:.1f}"))
+    ceiling = summary["real_data_ceiling"]
+    rows.append((f"{summary['config']['n_samples']} real training images as 'samples' (ceiling)",
+                 f"{ceiling['log_likelihood']:.1f} ± {ceiling['stderr']:.1f}"))
+    for name, result in (extra or {}).items():
+        rows.append((name, f"{result['log_likelihood']:.1f} ± {result['stderr']:.1f}"))
+    return rows
+
+
+def markdown_table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
+    """A Markdown table (for IPython.display.Markdown), so the book renders numbers the cell computed."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)

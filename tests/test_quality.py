@@ -58,3 +58,17 @@ def test_generate_uses_eval_mode_and_restores_it():
     G.train()
     out = generate(G, 11, 4, batch_size=5)
     assert out.shape == (11, 3) and G.training
+
+
+def test_digit_yardsticks_rank_real_data_above_noise():
+    from ganlib.digits import train_digit_classifier
+    from ganlib.mnist import mnist_subset
+    from ganlib.quality import digit_yardsticks
+
+    images, labels = mnist_subset()
+    perm = torch.randperm(5000, generator=torch.Generator().manual_seed(0))
+    clf = train_digit_classifier(images[perm[:3000]], labels[perm[:3000]], epochs=2)
+    rows = dict((name, (fd, score)) for name, fd, score in digit_yardsticks(
+        clf, {"real": images[perm[3000:4000]], "noise": torch.rand(1000, 784)}, images[perm[4000:]]))
+    assert rows["real"][0] < rows["noise"][0]
+    assert rows["real"][1] > 5 > rows["noise"][1]
