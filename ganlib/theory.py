@@ -96,3 +96,77 @@ def generator_jsd_1d(p_data: GaussianMixture, G: torch.nn.Module, edges: torch.T
 
     device = next(G.parameters()).device
     return jsd_to_samples(p_data, G(sample_noise(n, 1, noise, device)), edges)
+
+
+# --- Continuous versions on a grid (the quadrature checks of the theory chapters) -------------------------
+
+
+def _grid_densities(x: torch.Tensor, **densities: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    x = torch.as_tensor(x, dtype=torch.float64)
+    if x.ndim != 1 or len(x) < 2 or not bool((x[1:] > x[:-1]).all()):
+        raise ValueError("x must be a 1-D increasing grid with at least two points")
+    out = []
+    for name, p in densities.items():
+        p = torch.as_tensor(p, dtype=torch.float64)
+        if p.shape != x.shape:
+            raise ValueError(f"{name} must have the shape of x {tuple(x.shape)}, got {tuple(p.shape)}")
+        if (p < 0).any() or not torch.isfinite(p).all():
+            raise ValueError(f"{name} must be finite and non-negative")
+        out.append(p)
+    return (x, *out)
+
+
+def pointwise_objective(y: torch.Tensor, a: float, b: float) -> torch.Tensor:
+    """a log y + b log(1 - y), the integrand of V(D, G) at one x with a = p_data(x), b = p_g(x).
+
+    Proposition 1's proof: for (a, b) != (0, 0) it peaks on [0, 1] at y = a / (a + b).
+    """
+    if a < 0 or b < 0 or a + b == 0:
+        raise ValueError(f"a and b must be non-negative and not both zero, got a={a}, b={b}")
+    y = torch.as_tensor(y, dtype=torch.float64)
+    return torch.special.xlogy(torch.as_tensor(a, dtype=torch.float64), y) + \
+        torch.special.xlogy(torch.as_tensor(b, dtype=torch.float64), 1 - y)
+
+
+def pointwise_maximiser(a: float, b: float) -> float:
+    """argmax_{y in [0, 1]} a log y + b log(1 - y) = a / (a + b) (proof of Proposition 1)."""
+    if a < 0 or b < 0 or a + b == 0:
+        raise ValueError(f"a and b must be non-negative and not both zero, got a={a}, b={b}")
+    return a / (a + b)
+
+
+def value_function_quadrature(d: torch.Tensor, p_data: torch.Tensor, p_g: torch.Tensor, x: torch.Tensor) -> float:
+    """V(D, G) = int p_data(x) log D(x) + p_g(x) log(1 - D(x)) dx (Eq. 1 after the LOTUS step, Eq. 3).
+
+    Trapezoid rule on the grid x; d = D(x), p_data and p_g the densities on the grid. 0 log 0 = 0.
+    """
+    x, p, q = _grid_densities(x, p_data=p_data, p_g=p_g)
+    d = torch.as_tensor(d, dtype=torch.float64)
+    if d.shape != x.shape or (d < 0).any() or (d > 1).any():
+        raise ValueError("d must hold values of D in [0, 1] on the grid x")
+    integrand = torch.special.xlogy(p, d) + torch.special.xlogy(q, 1 - d)
+    return float(torch.trapezoid(integrand, x))
+
+
+def criterion_quadrature(p_data: torch.Tensor, p_g: torch.Tensor, x: torch.Tensor) -> float:
+    """C(G) = V(D*_G, G) by the trapezoid rule (Eq. 4), with log D* = log p_data - log(p_data + p_g)."""
+    x, p, q = _grid_densities(x, p_data=p_data, p_g=p_g)
+    total = p + q
+    integrand = torch.special.xlogy(p, p) - torch.special.xlogy(p, total) + \
+        torch.special.xlogy(q, q) - torch.special.xlogy(q, total)
+    return float(torch.trapezoid(integrand, x))
+
+
+def kl_quadrature(p: torch.Tensor, q: torch.Tensor, x: torch.Tensor) -> float:
+    """KL(p || q) = int p log(p / q) dx of two densities on a grid (trapezoid); inf where q misses p."""
+    x, p, q = _grid_densities(x, p=p, q=q)
+    if ((q == 0) & (p > 0)).any():
+        return math.inf
+    return float(torch.trapezoid(torch.special.xlogy(p, p) - torch.special.xlogy(p, q), x))
+
+
+def jsd_quadrature(p: torch.Tensor, q: torch.Tensor, x: torch.Tensor) -> float:
+    """JSD(p || q) = KL(p || m)/2 + KL(q || m)/2, m = (p + q)/2, of two densities on a grid (Theorem 1)."""
+    x, p, q = _grid_densities(x, p=p, q=q)
+    m = (p + q) / 2
+    return 0.5 * kl_quadrature(p, m, x) + 0.5 * kl_quadrature(q, m, x)
