@@ -18,7 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--tier", choices=("auto", "fast", "reduced", "full"), default=None)
     args = parser.parse_args(argv)
-    parameters = {} if args.tier is None else {"tier": args.tier}
+    # Always inject the tier, so that a cell papermill injected on an earlier run cannot linger.
+    parameters = {"tier": args.tier or "auto"}
     for path in args.notebooks:
         start = time.perf_counter()
         papermill.execute_notebook(str(path), str(path), parameters=parameters, kernel_name="python3",
