@@ -1,0 +1,260 @@
+"""Why the minimax generator loss saturates (paper, Section 3), and what happens when supports are disjoint.
+
+- The two generator losses as functions of D's logit l, D = sigmoid(l): log(1 - D) (saturating, Eq. 1) and
+  -log D (non-saturating, Section 3), and their derivatives in closed form.
+- Generator gradient norms measured on real networks: during training, and while D alone is trained towards
+  optimality with G fixed (Arjovsky & Bottou, 2017, Section 2), optionally with instance noise.
+- With D = D*_G, which divergence each generator loss descends (Arjovsky & Bottou, 2017, Theorem 2.5):
+  saturating -> 2 JSD(p_g || p_data), non-saturating -> KL(p_g || p_data) - 2 JSD(p_g || p_data),
+  computed by quadrature on a one-dimensional Gaussian family.
+- The intrinsic dimension of data by PCA (how many components hold a given share of the variance).
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+from torch import nn
+
+from .losses import GENERATOR_LOSSES, generator_loss
+from .noise import sample_noise
+from .toys import GaussianMixture
+
+
+# --- Section 3 in closed form ---------------------------------------------------------------------
+def saturating_logit_grad(logits: torch.Tensor) -> torch.Tensor:
+    """d/dl log(1 - sigmoid(l)) = -sigmoid(l): vanishes when D(G(z)) -> 0, i.e. when D rejects G's samples."""
+    return -torch.sigmoid(torch.as_tensor(logits))
+
+
+def non_saturating_logit_grad(logits: torch.Tensor) -> torch.Tensor:
+    """d/dl [-log sigmoid(l)] = -(1 - sigmoid(l)): largest (-1) when D(G(z)) -> 0, vanishes only when D -> 1."""
+    return -torch.sigmoid(-torch.as_tensor(logits))
+
+
+def logit_grad(logits: torch.Tensor, kind: str) -> torch.Tensor:
+    """The derivative of the generator loss `kind` (losses.generator_loss) with respect to D's logit."""
+    if kind == "saturating":
+        return saturating_logit_grad(logits)
+    if kind == "non_saturating":
+        return non_saturating_logit_grad(logits)
+    raise ValueError(f"kind must be one of {GENERATOR_LOSSES}, got {kind!r}")
+
+
+# --- gradient norms on networks -------------------------------------------------------------------
+def _norm(grads: tuple[torch.Tensor, ...]) -> float:
+    return float(torch.sqrt(sum((g.detach().double() ** 2).sum() for g in grads)))
+
+
+def generator_grad_norm(G: nn.Module, D: nn.Module, z: torch.Tensor, kind: str = "saturating",
+                        instance_noise: float = 0.0, eval_d: bool = True) -> float:
+    """||grad_theta_G loss_G|| on the noise batch z: the size of the signal G receives (Section 3).
+
+    loss_G is the mean over z of log(1 - D(G(z))) (saturating) or -log D(G(z)) (non-saturating). With
+    eval_d, D's dropout is switched off while measuring, so the number is deterministic given z. No .grad
+    field is touched.
+    """
+    if kind not in GENERATOR_LOSSES:
+        raise ValueError(f"kind must be one of {GENERATOR_LOSSES}, got {kind!r}")
+    if instance_noise < 0:
+        raise ValueError(f"instance_noise must be >= 0, got {instance_noise!r}")
+    was_training = D.training
+    if eval_d:
+        D.eval()
+    try:
+        x = G(z)
+        if instance_noise > 0:
+            x = x + instance_noise * torch.randn_like(x)
+        loss = generator_loss(D(x), kind)
+        params = [p for p in G.parameters() if p.requires_grad]
+        return _norm(torch.autograd.grad(loss, params))
+    finally:
+        D.train(was_training)
+
+
+def training_grad_norms(trainer, steps: int, z: torch.Tensor) -> list[float]:
+    """Run `steps` iterations of a ganlib Trainer, measuring G's gradient norm of its own loss
+    (trainer.config.generator_loss) on the fixed noise batch z before each iteration and after the last.
+
+    Returns steps + 1 numbers; the trainer's history is flushed at the end (so divergence still raises).
+    """
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps!r}")
+    kind = trainer.config.generator_loss
+    norms = [generator_grad_norm(trainer.G, trainer.D, z, kind)]
+    for _ in range(steps):
+        trainer.step()
+        norms.append(generator_grad_norm(trainer.G, trainer.D, z, kind))
+    trainer.flush()
+    return norms
+
+
+# --- disjoint supports ----------------------------------------------------------------------------
+def segment_2d(n: int, start: tuple[float, float], end: tuple[float, float],
+               generator: torch.Generator | None = None) -> torch.Tensor:
+    """n points uniform on the segment [start, end] of the plane: a 1-D support in 2-D, shape (n, 2)."""
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n!r}")
+    t = torch.rand(n, 1, generator=generator)
+    a, b = torch.tensor(start, dtype=torch.float32), torch.tensor(end, dtype=torch.float32)
+    return a + t * (b - a)
+
+
+class SegmentGenerator(nn.Module):
+    """G(z) = a + z (b - a) for 1-D z: a generator whose samples lie on a segment (a learnable a, b)."""
+
+    def __init__(self, start: tuple[float, float], end: tuple[float, float]) -> None:
+        super().__init__()
+        self.start = nn.Parameter(torch.tensor(start, dtype=torch.float32))
+        self.end = nn.Parameter(torch.tensor(end, dtype=torch.float32))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.start + z * (self.end - self.start)
+
+
+def fit_discriminator(G: nn.Module, D: nn.Module, sample_data: Callable[[int], torch.Tensor],
+                      sample_z: Callable[[int], torch.Tensor], steps: int, record_at: list[int],
+                      lr: float = 1e-3, batch_size: int = 256, instance_noise: float = 0.0,
+                      eval_batch: int = 2048) -> dict[str, list[float]]:
+    """Train D alone (G fixed) with Adam on -V(D, G) for `steps` steps, towards D*_G (Arjovsky & Bottou, 2017).
+
+    At each step count in `record_at` (0 = untrained D) it records G's gradient norm for both losses on a
+    fixed batch of eval_batch noise draws, D's mean output on real and fake samples, and D's accuracy.
+    With instance_noise > 0, Gaussian noise of that std is added to real and fake samples before D, both in
+    D's training and in G's measured gradient (Sønderby et al., 2017).
+    """
+    from .losses import discriminator_loss
+
+    if steps < 0 or any(not 0 <= s <= steps for s in record_at):
+        raise ValueError(f"record_at must lie in [0, steps={steps}], got {record_at!r}")
+    opt = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+    z_eval, x_eval = sample_z(eval_batch), sample_data(eval_batch)
+    out: dict[str, list[float]] = {k: [] for k in ("step", "saturating", "non_saturating", "d_real", "d_fake",
+                                                   "accuracy")}
+    noisy = (lambda x: x + instance_noise * torch.randn_like(x)) if instance_noise > 0 else (lambda x: x)
+    record = set(record_at)
+
+    def measure(step: int) -> None:
+        with torch.random.fork_rng(devices=[]):  # the same instance noise at every record
+            torch.manual_seed(1)
+            for kind in GENERATOR_LOSSES:
+                out[kind].append(generator_grad_norm(G, D, z_eval, kind, instance_noise))
+        with torch.no_grad():
+            real = torch.sigmoid(D(noisy(x_eval)))
+            fake = torch.sigmoid(D(noisy(G(z_eval))))
+        out["step"].append(step)
+        out["d_real"].append(float(real.mean()))
+        out["d_fake"].append(float(fake.mean()))
+        out["accuracy"].append(float(((real > 0.5).float().mean() + (fake < 0.5).float().mean()) / 2))
+
+    if 0 in record:
+        measure(0)
+    for step in range(1, steps + 1):
+        with torch.no_grad():
+            fake = G(sample_z(batch_size))
+        loss = discriminator_loss(D(noisy(sample_data(batch_size))), D(noisy(fake)))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step in record:
+            measure(step)
+    return out
+
+
+# --- what each generator loss minimises when D = D*_G (Arjovsky & Bottou, 2017, Thm 2.5) -----------
+def _gaussian_log_pdf(x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    return -0.5 * ((x - mean) / std) ** 2 - torch.log(std) - 0.5 * math.log(2 * math.pi)
+
+
+def _divergences(log_p: torch.Tensor, log_q: torch.Tensor, dx: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """(KL(q || p), JSD(p || q)) of densities given by their logs on a uniform grid (rectangle rule)."""
+    p, q = log_p.exp(), log_q.exp()
+    log_m = torch.logaddexp(log_p, log_q) - math.log(2)
+    kl_qp = (q * (log_q - log_p)).sum() * dx
+    jsd = 0.5 * ((p * (log_p - log_m)).sum() + (q * (log_q - log_m)).sum()) * dx
+    return kl_qp, jsd
+
+
+def _family_setup(p_data: GaussianMixture, std: float, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, float]:
+    if std <= 0:
+        raise ValueError(f"std must be positive, got {std!r}")
+    if p_data.dim != 1:
+        raise ValueError("p_data must be one-dimensional")
+    x = torch.as_tensor(x, dtype=torch.float64)
+    if x.ndim != 1 or len(x) < 3:
+        raise ValueError("x must be a uniform 1-D grid of at least 3 points")
+    return x, p_data.log_prob(x), float(x[1] - x[0])
+
+
+def gaussian_family_divergences(p_data: GaussianMixture, mean: float, std: float,
+                                x: torch.Tensor) -> dict[str, float]:
+    """JSD(p_data || p_g), KL(p_g || p_data) and the non-saturating criterion KL(p_g || p_data) - 2 JSD
+    for p_g = N(mean, std^2), by the rectangle rule on the uniform grid x (float64)."""
+    x, log_p, dx = _family_setup(p_data, std, x)
+    log_q = _gaussian_log_pdf(x, torch.tensor(mean, dtype=torch.float64), torch.tensor(std, dtype=torch.float64))
+    kl, jsd = (float(v) for v in _divergences(log_p, log_q, dx))
+    return {"jsd": jsd, "kl_g_data": kl, "non_saturating": kl - 2 * jsd}
+
+
+def gaussian_family_surfaces(p_data: GaussianMixture, means: torch.Tensor, stds: torch.Tensor,
+                             x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """gaussian_family_divergences on every (mean, std) of a grid, vectorised over stds: tensors (M, S)."""
+    stds = torch.as_tensor(stds, dtype=torch.float64)
+    if (stds <= 0).any():
+        raise ValueError("stds must be positive")
+    x, log_p, dx = _family_setup(p_data, 1.0, x)
+    p = log_p.exp()
+    out = {k: torch.empty(len(means), len(stds), dtype=torch.float64) for k in ("jsd", "kl_g_data", "non_saturating")}
+    for i, mean in enumerate(torch.as_tensor(means, dtype=torch.float64)):
+        log_q = _gaussian_log_pdf(x, mean, stds[:, None])  # (S, n)
+        q = log_q.exp()
+        log_m = torch.logaddexp(log_p, log_q) - math.log(2)
+        kl = (q * (log_q - log_p)).sum(1) * dx
+        jsd = 0.5 * ((p * (log_p - log_m)).sum(1) + (q * (log_q - log_m)).sum(1)) * dx
+        out["jsd"][i], out["kl_g_data"][i], out["non_saturating"][i] = jsd, kl, kl - 2 * jsd
+    return out
+
+
+def fixed_discriminator_gradients(p_data: GaussianMixture, mean: float, std: float,
+                                  x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Gradients with respect to theta = (mean, std) of p_g = N(mean, std^2), by quadrature on the grid x.
+
+    - "saturating": grad E_{p_g_theta}[log(1 - D*(x))] with D* = D*_G frozen at the current theta;
+    - "two_jsd": grad 2 JSD(p_data || p_g_theta) (what the minimax loss descends, Theorem 1);
+    - "non_saturating": grad E_{p_g_theta}[-log D*(x)] with D* frozen;
+    - "kl_minus_two_jsd": grad [KL(p_g_theta || p_data) - 2 JSD(p_data || p_g_theta)].
+    Arjovsky & Bottou (2017, Thm 2.5) show the first two agree, and so do the last two.
+    """
+    x, log_p, dx = _family_setup(p_data, std, x)
+    grads = {}
+    for name in ("saturating", "two_jsd", "non_saturating", "kl_minus_two_jsd"):
+        theta = torch.tensor([mean, std], dtype=torch.float64, requires_grad=True)
+        log_q = _gaussian_log_pdf(x, theta[0], theta[1])
+        q = log_q.exp()
+        with torch.no_grad():  # D*_G at the current theta, then held fixed
+            log_d_star = log_p - torch.logaddexp(log_p, log_q)
+            log_one_minus_d_star = log_q - torch.logaddexp(log_p, log_q)
+        if name == "saturating":
+            objective = (q * log_one_minus_d_star).sum() * dx
+        elif name == "non_saturating":
+            objective = -(q * log_d_star).sum() * dx
+        else:
+            kl, jsd = _divergences(log_p, log_q, dx)
+            objective = 2 * jsd if name == "two_jsd" else kl - 2 * jsd
+        grads[name] = torch.autograd.grad(objective, theta)[0]
+    return grads
+
+
+# --- ambient versus intrinsic dimension -----------------------------------------------------------
+def components_for_variance(data: torch.Tensor, fractions: tuple[float, ...] = (0.9, 0.95, 0.99)) -> dict[float, int]:
+    """The smallest number of principal components that hold each fraction of the total variance of `data` (N, d)."""
+    if data.ndim != 2:
+        raise ValueError(f"data must have shape (N, d), got {tuple(data.shape)}")
+    if any(not 0 < f <= 1 for f in fractions):
+        raise ValueError(f"fractions must lie in (0, 1], got {fractions!r}")
+    x = torch.as_tensor(data, dtype=torch.float64)
+    x = x - x.mean(0)
+    eig = torch.linalg.eigvalsh(x.T @ x / (len(x) - 1)).flip(0).clamp_min(0)
+    share = eig.cumsum(0) / eig.sum()
+    return {f: int(torch.searchsorted(share, torch.tensor(f, dtype=torch.float64) - 1e-12)) + 1 for f in fractions}
