@@ -51,11 +51,21 @@ def mnist_config(**overrides: Any) -> TrainConfig:
     return TrainConfig(**{**base, **overrides})
 
 
-EXPERIMENTS: dict[str, tuple[Callable[..., Trainer], Callable[..., TrainConfig]]] = {
-    "toy1d": (toy1d, toy1d_config),
-    "mnist": (mnist, mnist_config),
-    "mnist-subset": (lambda c, d, data_dir=None: mnist(c, d, data_dir, subset=True), mnist_config),
-}
+def _registry() -> dict[str, tuple[Callable[..., Trainer], Callable[..., TrainConfig]]]:
+    from .cifar10 import cifar10_conv, cifar10_conv_config, cifar10_fc, cifar10_fc_config
+    from .olivetti import faces, faces_config
+
+    return {
+        "toy1d": (toy1d, toy1d_config),
+        "mnist": (mnist, mnist_config),
+        "mnist-subset": (lambda c, d, data_dir=None: mnist(c, d, data_dir, subset=True), mnist_config),
+        "faces": (faces, faces_config),
+        "cifar10-fc": (cifar10_fc, cifar10_fc_config),
+        "cifar10-conv": (cifar10_conv, cifar10_conv_config),
+    }
+
+
+EXPERIMENTS = _registry()
 
 
 def build(name: str, device: torch.device | str | None = None, data_dir: str | os.PathLike | None = None,
