@@ -6,15 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MATHJAX=3.2.2
 HTML_MANAGER=1.0.15   # @jupyter-widgets/html-manager 1.0.x renders ipywidgets 8 state
+FONT_AWESOME=4.7.0    # the icons of matplotlib's JavaScript animation player (it links FA 4 from a CDN)
 dest=book/_static/vendor
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && npm pack --silent "mathjax@$MATHJAX" "@jupyter-widgets/html-manager@$HTML_MANAGER" >/dev/null)
+(cd "$tmp" && npm pack --silent "mathjax@$MATHJAX" "@jupyter-widgets/html-manager@$HTML_MANAGER" \
+  "font-awesome@$FONT_AWESOME" >/dev/null)
 mkdir -p "$tmp/mathjax" "$tmp/widgets"
 tar xzf "$tmp/mathjax-$MATHJAX.tgz" -C "$tmp/mathjax"
 tar xzf "$tmp/jupyter-widgets-html-manager-$HTML_MANAGER.tgz" -C "$tmp/widgets"
 
-rm -rf "$dest/mathjax" "$dest/jupyter-widgets"
+rm -rf "$dest/mathjax" "$dest/jupyter-widgets" "$dest/font-awesome"
 # MathJax: the TeX-to-CommonHTML bundle, its woff-v2 fonts (loaded relative to the script), and the TeX
 # extensions that its autoload component fetches when a page uses e.g. \boldsymbol or \cancel.
 src="$tmp/mathjax/package"
@@ -30,4 +32,10 @@ src="$tmp/widgets/package"
 mkdir -p "$dest/jupyter-widgets"
 cp "$src/dist/embed.js" "$src/dist/embed.js.LICENSE.txt" "$src"/dist/*.woff2 "$dest/jupyter-widgets/"
 cp "$src/package.json" "$dest/jupyter-widgets/package.json"
+# Font Awesome 4: the stylesheet and the webfonts a current browser picks (woff2, woff as fallback).
+mkdir -p "$tmp/fa" "$dest/font-awesome/css" "$dest/font-awesome/fonts"
+tar xzf "$tmp/font-awesome-$FONT_AWESOME.tgz" -C "$tmp/fa"
+cp "$tmp/fa/package/css/font-awesome.min.css" "$dest/font-awesome/css/"
+cp "$tmp/fa/package/fonts/fontawesome-webfont.woff2" "$tmp/fa/package/fonts/fontawesome-webfont.woff" "$dest/font-awesome/fonts/"
+cp "$tmp/fa/package/README.md" "$dest/font-awesome/README.md"
 du -sh "$dest"

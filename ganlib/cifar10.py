@@ -14,16 +14,14 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import shutil
 import tarfile
-import urllib.request
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import torch
 
-from .mnist import ChecksumError, DatasetNotFoundError, data_root, md5sum
+from .datafiles import ChecksumError, DatasetNotFoundError, data_root, fetch_verified, find_data_file, md5sum
 
 ARCHIVE = "cifar-10-python.tar.gz"
 MD5 = "c58f30108f718f92721af3b95e74349a"
@@ -69,17 +67,8 @@ def safe_load(data: bytes) -> Any:
 # --- finding, checking, downloading -------------------------------------------------------------------
 def find_cifar10_archive(data_dir: str | os.PathLike | None = None) -> Path:
     """The path of cifar-10-python.tar.gz, or a DatasetNotFoundError that says how to get it."""
-    root = data_root(data_dir)
-    candidates = [root / "cifar10", root / "cifar-10", root]
-    for folder in candidates:
-        if (folder / ARCHIVE).is_file():
-            return folder / ARCHIVE
-    raise DatasetNotFoundError(
-        f"CIFAR-10 not found: looked for {ARCHIVE} in {', '.join(str(c) for c in candidates)}.\n"
-        f"Either point ganlib at a folder that has it (data_dir=... or the environment variable GANLIB_DATA), "
-        f"or download it with checksum checks: "
-        f"`python -c \"from ganlib.cifar10 import download_cifar10; download_cifar10('{root}')\"` (needs internet)."
-    )
+    return find_data_file(data_dir, ARCHIVE, ("cifar10", "cifar-10", ""), "CIFAR-10",
+                          f"python -c \"from ganlib.cifar10 import download_cifar10; download_cifar10('{data_root(data_dir)}')\"")
 
 
 def verify_archive(path: Path, expected_md5: str = MD5) -> None:
@@ -94,24 +83,10 @@ def download_cifar10(data_dir: str | os.PathLike | None = None, urls: tuple[str,
                      expected_md5: str = MD5) -> Path:
     """Fetch the archive into <root>/cifar10/, trying each URL until one matches the MD5 (163 MB)."""
     target = data_root(data_dir) / "cifar10" / ARCHIVE
-    target.parent.mkdir(parents=True, exist_ok=True)
     if target.is_file():
         verify_archive(target, expected_md5)
         return target
-    errors = []
-    for url in urls:
-        tmp = target.with_suffix(".part")
-        try:
-            with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as out:
-                shutil.copyfileobj(response, out)
-            if md5sum(tmp) != expected_md5:
-                raise ChecksumError(f"{url} does not match its MD5 {expected_md5}")
-            os.replace(tmp, target)
-            return target
-        except (OSError, ChecksumError) as exc:
-            tmp.unlink(missing_ok=True)
-            errors.append(f"{url}: {exc}")
-    raise DatasetNotFoundError("could not download CIFAR-10:\n" + "\n".join(errors))
+    return fetch_verified(urls, target, lambda p: md5sum(p) == expected_md5, "CIFAR-10")
 
 
 # --- reading ---------------------------------------------------------------------------------------------

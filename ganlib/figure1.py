@@ -9,6 +9,7 @@ arrows from a lower line (z, uniform) to an upper line (x). Its panels are (a) a
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -234,6 +235,15 @@ def animate(frames: list[dict[str, Any]], dpi: int = 60, interval: int = 200) ->
     anim = FuncAnimation(fig, update, frames=len(frames), interval=interval, blit=False)
     plt.close(fig)
     return anim
+
+
+FONT_AWESOME_CDN = re.compile(r'<link[^>]*font-awesome[^>]*>\s*')
+
+
+def animation_html(anim: FuncAnimation, default_mode: str = "once") -> str:
+    """The animation as self-contained JavaScript HTML, without the CDN stylesheet matplotlib links for its
+    player's icons: the book serves Font Awesome itself (book/_static/vendor), so pages render offline."""
+    return FONT_AWESOME_CDN.sub("", anim.to_jshtml(default_mode=default_mode))
 
 
 def train_until_jsd(trainer: Trainer, threshold: float, every: int = 10, limit: int | None = None,

@@ -8,17 +8,16 @@ ships inside its package, for quick runs without any data directory.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
-import shutil
-import urllib.request
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import torch
 
-DATA_ENV = "GANLIB_DATA"
+from .datafiles import (DATA_ENV, ChecksumError, DatasetNotFoundError, data_root, fetch_verified,  # noqa: F401
+                        md5sum)
+
 FILES = {
     "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
     "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
@@ -34,19 +33,6 @@ SPLITS = {"train": ("train", 0, 50_000), "valid": ("train", 50_000, 60_000), "te
 Split = Literal["train", "valid", "test", "train_full"]
 
 
-class DatasetNotFoundError(FileNotFoundError):
-    """A dataset is missing; the message says how to get it."""
-
-
-class ChecksumError(ValueError):
-    """A data file is present but is not the file it should be."""
-
-
-def data_root(data_dir: str | os.PathLike | None = None) -> Path:
-    """The data directory: the argument, else $GANLIB_DATA, else ./data."""
-    return Path(data_dir or os.environ.get(DATA_ENV) or "data").expanduser()
-
-
 def find_mnist_dir(data_dir: str | os.PathLike | None = None) -> Path:
     """The folder that holds the four MNIST files, or a DatasetNotFoundError that says how to get them."""
     root = data_root(data_dir)
@@ -60,14 +46,6 @@ def find_mnist_dir(data_dir: str | os.PathLike | None = None) -> Path:
         f"e.g. {DATA_ENV}=../shared/data), or download them with checksum checks: "
         f"`python -m ganlib download-mnist --data-dir {root}` (needs internet)."
     )
-
-
-def md5sum(path: Path) -> str:
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def verify_file(path: Path) -> None:
@@ -89,25 +67,8 @@ def download_mnist(data_dir: str | os.PathLike | None = None, mirrors: tuple[str
         if target.is_file():
             verify_file(target)
             continue
-        _download_one(name, target, mirrors)
+        fetch_verified(tuple(m + name for m in mirrors), target, lambda p, n=name: md5sum(p) == FILES[n], "MNIST")
     return folder
-
-
-def _download_one(name: str, target: Path, mirrors: tuple[str, ...]) -> None:
-    errors = []
-    for mirror in mirrors:
-        tmp = target.with_suffix(".part")
-        try:
-            with urllib.request.urlopen(mirror + name, timeout=60) as response, open(tmp, "wb") as out:
-                shutil.copyfileobj(response, out)
-            if md5sum(tmp) != FILES[name]:
-                raise ChecksumError(f"{mirror + name} does not match its MD5 {FILES[name]}")
-            os.replace(tmp, target)
-            return
-        except (OSError, ChecksumError) as exc:
-            tmp.unlink(missing_ok=True)
-            errors.append(f"{mirror + name}: {exc}")
-    raise DatasetNotFoundError("could not download MNIST:\n" + "\n".join(errors))
 
 
 def read_idx(path: Path) -> np.ndarray:

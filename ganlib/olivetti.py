@@ -11,11 +11,8 @@ error across folds, like Table 1's TFD column (`across_folds`).
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import os
-import shutil
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .mnist import ChecksumError, DatasetNotFoundError, data_root, md5sum
+from .datafiles import ChecksumError, data_root, fetch_verified, file_digest, find_data_file, md5sum
 
 FILENAME = "olivettifaces.mat"
 # The copy in the shared data folder (MD5), and the one scikit-learn downloads from figshare (SHA-256, from
@@ -39,30 +36,13 @@ PEOPLE, PER_PERSON, SIDE = 40, 10, 64
 
 def find_olivetti_file(data_dir: str | os.PathLike | None = None) -> Path:
     """The path of olivettifaces.mat, or a DatasetNotFoundError that says how to get it."""
-    root = data_root(data_dir)
-    candidates = [root / "olivetti", root]
-    for folder in candidates:
-        if (folder / FILENAME).is_file():
-            return folder / FILENAME
-    raise DatasetNotFoundError(
-        f"Olivetti faces not found: looked for {FILENAME} in {', '.join(str(c) for c in candidates)}.\n"
-        f"Either point ganlib at a folder that has it (data_dir=... or the environment variable GANLIB_DATA, "
-        f"e.g. GANLIB_DATA=../shared/data), or download it with checksum checks: "
-        f"`python -c \"from ganlib.olivetti import download_olivetti; download_olivetti('{root}')\"` (needs internet)."
-    )
-
-
-def sha256sum(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return find_data_file(data_dir, FILENAME, ("olivetti", ""), "Olivetti faces",
+                          f"python -c \"from ganlib.olivetti import download_olivetti; download_olivetti('{data_root(data_dir)}')\"")
 
 
 def matches_known_digest(path: Path) -> bool:
     """True if the file's MD5 or SHA-256 is one of DIGESTS."""
-    return md5sum(path) == DIGESTS["md5"] or sha256sum(path) == DIGESTS["sha256"]
+    return md5sum(path) == DIGESTS["md5"] or file_digest(path, "sha256") == DIGESTS["sha256"]
 
 
 def verify_olivetti(path: Path) -> None:
@@ -78,24 +58,10 @@ def verify_olivetti(path: Path) -> None:
 def download_olivetti(data_dir: str | os.PathLike | None = None, urls: tuple[str, ...] = URLS) -> Path:
     """Fetch olivettifaces.mat into <root>/olivetti/, trying each URL until one passes the digest check."""
     target = data_root(data_dir) / "olivetti" / FILENAME
-    target.parent.mkdir(parents=True, exist_ok=True)
     if target.is_file():
         verify_olivetti(target)
         return target
-    errors = []
-    for url in urls:
-        tmp = target.with_suffix(".part")
-        try:
-            with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as out:
-                shutil.copyfileobj(response, out)
-            if not matches_known_digest(tmp):
-                raise ChecksumError(f"{url} does not match a known digest of {FILENAME}")
-            os.replace(tmp, target)
-            return target
-        except (OSError, ChecksumError) as exc:
-            tmp.unlink(missing_ok=True)
-            errors.append(f"{url}: {exc}")
-    raise DatasetNotFoundError("could not download the Olivetti faces:\n" + "\n".join(errors))
+    return fetch_verified(urls, target, matches_known_digest, "the Olivetti faces")
 
 
 def downscale(images: torch.Tensor, size: int) -> torch.Tensor:

@@ -133,3 +133,17 @@ def test_train_until_jsd_stops_below_the_threshold_or_at_the_limit():
     assert stuck.iteration == 20
     with pytest.raises(ValueError, match="threshold"):
         figure1.train_until_jsd(stuck, 2.0)
+
+
+def test_animation_html_drops_the_font_awesome_cdn_link():
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation
+
+    from ganlib.figure1 import animation_html
+
+    fig, ax = plt.subplots()
+    anim = FuncAnimation(fig, lambda i: ax.plot([0, i]), frames=2)
+    plt.close(fig)
+    html = animation_html(anim)
+    assert "<script" in html and "fa-play" in html  # the player and its icons are still there
+    assert "font-awesome" not in html

@@ -64,7 +64,7 @@ def test_download_checks_md5_and_falls_back_to_the_next_mirror(tmp_path):
     folder = mnist.download_mnist(tmp_path / "data", mirrors=(bad.as_uri() + "/", good))
     assert sorted(p.name for p in folder.iterdir()) == sorted(mnist.FILES)
     assert mnist.load_mnist("test", data_dir=tmp_path / "data")[0].shape == (10_000, 784)
-    with pytest.raises(mnist.DatasetNotFoundError, match="does not match its MD5"):
+    with pytest.raises(mnist.DatasetNotFoundError, match="does not match the known digest"):
         mnist.download_mnist(tmp_path / "other", mirrors=(bad.as_uri() + "/",))
 
 

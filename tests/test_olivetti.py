@@ -84,7 +84,7 @@ def test_download_checks_the_digest_and_falls_back(tmp_path):
     path = olivetti.download_olivetti(tmp_path / "data", urls=(bad.as_uri(), good))
     assert path == tmp_path / "data" / "olivetti" / olivetti.FILENAME
     assert olivetti.load_olivetti(tmp_path / "data")[0].shape == (400, 4096)
-    with pytest.raises(DatasetNotFoundError, match="does not match a known digest"):
+    with pytest.raises(DatasetNotFoundError, match="does not match the known digest"):
         olivetti.download_olivetti(tmp_path / "other", urls=(bad.as_uri(),))
 
 
