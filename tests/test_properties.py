@@ -45,3 +45,15 @@ def test_losses_are_finite_for_any_logits(real, fake):
               generator_loss(fake, "saturating"), generator_loss(fake, "non_saturating")]
     assert all(math.isfinite(v.item()) for v in values)
     assert value_function(real, fake).item() <= 0  # both log terms are log-probabilities
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(2, 40), st.integers(0, 2**31 - 1))
+def test_parzen_estimate_is_invariant_to_the_order_of_samples(n, seed):
+    from ganlib.parzen import parzen_log_likelihoods
+
+    gen = torch.Generator().manual_seed(seed)
+    samples, points = torch.rand(n, 6, generator=gen, dtype=torch.float64), torch.rand(7, 6, generator=gen, dtype=torch.float64)
+    shuffled = samples[torch.randperm(n, generator=gen)]
+    torch.testing.assert_close(parzen_log_likelihoods(samples, points), parzen_log_likelihoods(shuffled, points),
+                               rtol=1e-12, atol=1e-10)

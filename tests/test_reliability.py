@@ -80,3 +80,13 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_parameters(tmp_path):
         for key in a[net]:
             assert torch.equal(a[net][key], b[net][key]), f"{net}.{key} differs after the resume"
     assert a["history"] == b["history"]
+
+
+def test_a_mistyped_tier_stops_a_notebook_with_the_allowed_values(tmp_path):
+    import papermill
+    from pathlib import Path
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "00_what_this_book_reproduces.ipynb"
+    with pytest.raises(papermill.PapermillExecutionError, match=r"tier must be 'auto' or one of .*got 'fsat'"):
+        papermill.execute_notebook(str(notebook), str(tmp_path / "out.ipynb"), parameters={"tier": "fsat"},
+                                   kernel_name="python3", cwd=str(notebook.parent), progress_bar=False)
