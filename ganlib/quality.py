@@ -14,13 +14,15 @@ import torch
 from scipy import linalg
 
 
-def frechet_distance(features_a: torch.Tensor, features_b: torch.Tensor) -> float:
+def frechet_distance(features_a: torch.Tensor, features_b: torch.Tensor, eps: float = 1e-6) -> float:
     """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)) for Gaussians fitted to two feature sets."""
     a, b = (np.asarray(f.detach().cpu(), dtype=np.float64) for f in (features_a, features_b))
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
         raise ValueError(f"features must be (n, d) with the same d and n >= 2, got {a.shape} and {b.shape}")
     mu_a, mu_b = a.mean(0), b.mean(0)
-    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    # eps on the diagonals keeps (S_a S_b)^(1/2) defined when a set is collapsed (as in the reference FID code)
+    eye = eps * np.eye(a.shape[1])
+    cov_a, cov_b = np.cov(a, rowvar=False) + eye, np.cov(b, rowvar=False) + eye
     root = np.real(linalg.sqrtm(cov_a @ cov_b))
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * root))
 
