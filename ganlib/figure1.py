@@ -19,7 +19,6 @@ from torch import nn
 
 from .device import default_device, seed_everything
 from .experiments import TOY_1D, toy1d_config
-from .losses import generator_loss
 from .models import MLP
 from .noise import sample_noise
 from .plotting import D_COLOR, DATA_COLOR, DSTAR_COLOR, G_COLOR, plot_curve, snapshot_1d
@@ -108,8 +107,7 @@ def discriminator_steps(trainer: Trainer, steps: int) -> None:
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
     for _ in range(steps):
-        d_loss, _, _ = trainer._d_losses()
-        trainer._apply(trainer.opt_d, trainer.D, d_loss)
+        trainer.discriminator_step()
 
 
 def generator_steps(trainer: Trainer, steps: int) -> None:
@@ -117,8 +115,7 @@ def generator_steps(trainer: Trainer, steps: int) -> None:
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
     for _ in range(steps):
-        fake = trainer._discriminate(trainer.G(trainer._noise()))
-        trainer._apply(trainer.opt_g, trainer.G, generator_loss(fake, trainer.config.generator_loss))
+        trainer.generator_step()
 
 
 # --- drawing -----------------------------------------------------------------------------------------

@@ -183,6 +183,22 @@ class Trainer:
         real, fake = self._discriminate(x), self._discriminate(self.G(z))
         return self.config.d_loss_scale * discriminator_loss(real, fake), real, fake
 
+    def discriminator_step(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Algorithm 1, lines 3-5: fresh minibatches of noise and data, one step of D ascending V.
+
+        Returns D's loss and its logits on the real and the fake minibatch. No schedule or counter moves:
+        `step` does that; Figure 1's panel (b) calls this alone, with G fixed.
+        """
+        d_loss, real, fake = self._d_losses()
+        self._apply(self.opt_d, self.D, d_loss)
+        return d_loss, real, fake
+
+    def generator_step(self) -> torch.Tensor:
+        """Algorithm 1, lines 7-8: a fresh minibatch of noise, one step of G on its loss; returns the loss."""
+        g_loss = generator_loss(self._discriminate(self.G(self._noise())), self.config.generator_loss)
+        self._apply(self.opt_g, self.G, g_loss)
+        return g_loss
+
     def step(self) -> None:
         """One outer iteration of Algorithm 1 (or one simultaneous update)."""
         self._set_schedules()
@@ -197,10 +213,8 @@ class Trainer:
             self.opt_g.step()
         else:
             for _ in range(c.k):
-                d_loss, real, fake = self._d_losses()
-                self._apply(self.opt_d, self.D, d_loss)
-            g_loss = generator_loss(self._discriminate(self.G(self._noise())), c.generator_loss)
-            self._apply(self.opt_g, self.G, g_loss)
+                d_loss, real, fake = self.discriminator_step()
+            g_loss = self.generator_step()
         self.iteration += 1
         stats = torch.stack([d_loss.detach(), g_loss.detach(),
                              torch.sigmoid(real.detach()).mean(), torch.sigmoid(fake.detach()).mean()])

@@ -17,13 +17,13 @@ def test_every_line_of_algorithm_1_is_found_in_the_trainer():
 
 def test_the_discriminator_update_is_the_one_inside_the_k_loop():
     k_loop = algorithm1.source_line("Trainer.step", "for _ in range(c.k):")
-    d_update = algorithm1.source_line("Trainer.step", "self._apply(self.opt_d, self.D, d_loss)")
-    assert d_update == k_loop + 2
+    d_update = algorithm1.source_line("Trainer.step", "d_loss, real, fake = self.discriminator_step()")
+    assert d_update == k_loop + 1
 
 
 def test_the_k_loop_comes_before_the_generator_update():
     a = algorithm1.source_line("Trainer.step", "for _ in range(c.k):")
-    b = algorithm1.source_line("Trainer.step", "self._apply(self.opt_g, self.G, g_loss)")
+    b = algorithm1.source_line("Trainer.step", "g_loss = self.generator_step()")
     assert a < b
 
 
