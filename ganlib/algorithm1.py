@@ -16,7 +16,7 @@ ALGORITHM_1: list[tuple[int, str, str, str]] = [
     (1, "for number of training iterations do", "Trainer.run", "while self.iteration < until:"),
     (2, "for k steps do", "Trainer.step", "for _ in range(c.k):"),
     (3, "sample m noise samples z from p_z", "Trainer._d_losses", "x, z = self._next_batch(), self._noise()"),
-    (4, "sample m examples x from p_data", "Trainer._next_batch", "return self.data[self.perm["),
+    (4, "sample m examples x from p_data", "Trainer._next_batch", "return self.data[self._next_indices()]"),
     (5, "update D by ascending grad of (1/m) sum [log D(x) + log(1 - D(G(z)))]", "Trainer.discriminator_step",
      "self._apply(self.opt_d, self.D, d_loss)"),
     (6, "end for", "Trainer.step", "g_loss = self.generator_step()"),

@@ -17,7 +17,7 @@ class Maxout(nn.Module):
         self.linear = nn.Linear(in_features, units * pieces)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(x).view(-1, self.units, self.pieces).amax(dim=-1)
+        return self.linear(x).unflatten(-1, (self.units, self.pieces)).amax(dim=-1)  # any leading dims
 
 
 def _uniform_init(module: nn.Module, irange: float) -> None:

@@ -27,7 +27,9 @@ class ClassicalMomentum(torch.optim.Optimizer):
                     self.state[p]["velocity"] = torch.zeros_like(p)
                 velocities.append(self.state[p]["velocity"])
             torch._foreach_mul_(velocities, group["momentum"])
-            torch._foreach_add_(velocities, [p.grad for p in params], alpha=-group["lr"])
+            # lr * g, then subtract (not add with alpha=-lr, which may fuse into one rounding): the
+            # operations fasttrain.FastTrainer runs with tensor rates, so both trainers agree to the bit.
+            torch._foreach_sub_(velocities, torch._foreach_mul([p.grad for p in params], group["lr"]))
             torch._foreach_add_(params, velocities)
 
 

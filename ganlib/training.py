@@ -144,25 +144,29 @@ class Trainer:
         return self.batches_seen // self.steps_per_epoch
 
     # --- one iteration -----------------------------------------------------------------------------
-    def _next_batch(self) -> torch.Tensor:
+    def _next_indices(self) -> torch.Tensor:
+        """Row indices of the next minibatch: a slice of a random permutation, redrawn every epoch."""
         position = self.batches_seen % self.steps_per_epoch
         if position == 0 or self.perm is None:
             self.perm = torch.randperm(len(self.data), device=self.device)
         bs = self.config.batch_size
         self.batches_seen += 1
-        return self.data[self.perm[position * bs:(position + 1) * bs]]
+        return self.perm[position * bs:(position + 1) * bs]
+
+    def _next_batch(self) -> torch.Tensor:
+        return self.data[self._next_indices()]
 
     def _noise(self) -> torch.Tensor:
         return sample_noise(self.config.batch_size, self.config.noise_dim, self.config.noise, self.device)
 
     def _set_schedules(self) -> None:
         c = self.config
+        momentum = momentum_at(self.epoch, c.momentum_start, c.momentum_end, c.momentum_saturate_epoch)
         for opt, lr0 in ((self.opt_d, c.lr_d), (self.opt_g, c.lr_g)):
             for group in opt.param_groups:
                 group["lr"] = learning_rate_at(self.iteration, lr0, c.lr_decay, c.lr_min)
                 if c.optimizer == "sgd":
-                    group["momentum"] = momentum_at(self.epoch, c.momentum_start, c.momentum_end,
-                                                    c.momentum_saturate_epoch)
+                    group["momentum"] = momentum
 
     @staticmethod
     def _apply(opt: torch.optim.Optimizer, net: nn.Module, loss: torch.Tensor, retain: bool = False) -> None:
