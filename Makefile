@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export GANLIB_DATA ?= $(abspath ../shared/data)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup book test unit notebooks build-book full clean
+.PHONY: setup book test unit notebooks build-book full bench clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,10 @@ test: setup
 # Re-execute every notebook in the full tier (GPU) or the reduced tier (CPU), writing outputs back.
 full: setup
 	$(PY) -m ganlib.rerun notebooks/*.ipynb
+
+# Time ganlib against the usual loops on this machine's device; writes results/benchmarks.json.
+bench: setup
+	$(PY) -m benchmarks
 
 clean:
 	rm -rf _build $(VENV)

@@ -38,6 +38,9 @@ def mnist(config: TrainConfig, device: torch.device, data_dir: str | os.PathLike
     """The authors' MNIST run (mnist.yaml): train[0:50000], maxout D, output bias from pixel means."""
     seed_everything(config.seed)
     images = mnist_subset()[0] if subset else load_mnist("train", data_dir)[0]
+    if images.ndim != 2 or images.shape[1] != 784:  # else the pixel means would give G a wrong output bias
+        raise ValueError(f"MNIST images must have shape (N, 784), one flattened 28x28 image per row, "
+                         f"got {tuple(images.shape)}")
     G = MNISTGenerator(config.noise_dim, pixel_means=images.mean(0))
     D = MaxoutDiscriminator()
     return Trainer(G, D, images, config, device)

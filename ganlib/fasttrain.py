@@ -132,3 +132,22 @@ def make_fast(trainer: Trainer, graph: bool | None = None) -> FastTrainer:
     """A FastTrainer over the networks, data and configuration of `trainer` (e.g. from experiments.build)."""
     return FastTrainer(trainer.G, trainer.D, trainer.data, trainer.config, trainer.device, graph=graph)
 
+
+
+def agrees_with_trainer(name: str = "mnist-subset", steps: int = 5, device: str = "cpu", **overrides) -> bool:
+    """Run `steps` iterations of the named experiment with Trainer, then with FastTrainer (eager, no graph),
+    from the same seed; True when every parameter and every logged statistic is bit-for-bit the same."""
+    from .experiments import build
+
+    def run(trainer: Trainer) -> Trainer:  # building seeds the generators, so each run follows its build
+        for _ in range(steps):
+            trainer.step()
+        trainer.flush()
+        return trainer
+
+    options = {"update": "simultaneous", "log_every": steps, **overrides}
+    plain = run(build(name, device, **options))
+    fast = run(make_fast(build(name, device, **options), graph=False))
+    same = all(torch.equal(a, b) for a, b in zip(plain.G.state_dict().values(), fast.G.state_dict().values()))
+    same &= all(torch.equal(a, b) for a, b in zip(plain.D.state_dict().values(), fast.D.state_dict().values()))
+    return same and plain.history == fast.history

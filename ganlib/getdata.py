@@ -2,7 +2,9 @@
 
 `ensure_mnist()` is what an MNIST chapter calls in its setup cell. It returns the folder holding the four
 MNIST files, each checked against its MD5 sum (ganlib.mnist.FILES), and downloads them only when the reader
-did not say where the data is and no copy is found:
+did not say where the data is and no copy is found. `ensure_olivetti()` does the same for the Olivetti faces
+(olivettifaces.mat, checked against ganlib.olivetti.DIGESTS, fetched from ganlib.olivetti.URLS, the first of
+which is the file scikit-learn's fetch_olivetti_faces downloads) and returns the folder that holds it:
 
 1. `data_dir=` or $GANLIB_DATA given: the files must be there; a DatasetNotFoundError says how to get them
    (a place the reader chose is never written to behind their back).
@@ -11,7 +13,9 @@ did not say where the data is and no copy is found:
    ganlib.mnist.MIRRORS, each checked against its MD5 sum before it is kept.
 
 When the files come from ./data or the cache, $GANLIB_DATA is set to that place for the rest of the process,
-so that functions called later without a data_dir (e.g. `experiments.build("mnist")`) find the same files.
+so that functions called later without a data_dir (e.g. `experiments.build("mnist")`, `olivetti.faces`) find
+the same files. A $GANLIB_DATA set that way is not taken for the reader's choice by a later ensure_* call, so a
+notebook may ensure MNIST and then the faces (or the reverse) in one process.
 """
 from __future__ import annotations
 
@@ -19,8 +23,11 @@ import os
 from pathlib import Path
 
 from .mnist import DATA_ENV, FILES, MIRRORS, DatasetNotFoundError, download_mnist, find_mnist_dir, verify_file
+from .olivetti import URLS as OLIVETTI_URLS
+from .olivetti import download_olivetti, find_olivetti_file, verify_olivetti
 
 CACHE_ENV = "GANLIB_CACHE"
+_set_here: str | None = None  # the value this module gave $GANLIB_DATA (not the reader's choice)
 
 
 def cache_root() -> Path:
@@ -37,6 +44,24 @@ def _verified(folder: Path) -> Path:
     return folder
 
 
+def _check_arguments(download: object, sources: object, name: str) -> None:
+    if not isinstance(download, bool):
+        raise ValueError(f"download must be True or False, got {download!r}")
+    if isinstance(sources, str) or not all(isinstance(m, str) for m in sources):
+        raise ValueError(f"{name} must be a tuple of URLs (strings), got {sources!r}")
+
+
+def _reader_chose(data_dir: str | os.PathLike | None) -> bool:
+    """True if the reader named a data folder: data_dir, or a $GANLIB_DATA that this module did not set."""
+    value = os.environ.get(DATA_ENV)
+    return data_dir is not None or (bool(value) and value != _set_here)
+
+
+def _remember(root: Path) -> None:
+    global _set_here
+    _set_here = os.environ[DATA_ENV] = str(root.resolve())
+
+
 def ensure_mnist(data_dir: str | os.PathLike | None = None, *, download: bool = True,
                  mirrors: tuple[str, ...] = MIRRORS) -> Path:
     """The folder with the four MNIST files (MD5-checked), downloading them into the cache only when absent.
@@ -50,23 +75,55 @@ def ensure_mnist(data_dir: str | os.PathLike | None = None, *, download: bool = 
     Raises DatasetNotFoundError when the files are not found and may not be downloaded, ChecksumError when a
     file is present but corrupted (it is never silently replaced).
     """
-    if not isinstance(download, bool):
-        raise ValueError(f"download must be True or False, got {download!r}")
-    if isinstance(mirrors, str) or not all(isinstance(m, str) for m in mirrors):
-        raise ValueError(f"mirrors must be a tuple of base URLs (strings), got {mirrors!r}")
-    if data_dir is not None or os.environ.get(DATA_ENV):
+    _check_arguments(download, mirrors, "mirrors")
+    if _reader_chose(data_dir):
         return _verified(find_mnist_dir(data_dir))
     for root in (Path("data"), cache_root()):
         try:
             folder = _verified(find_mnist_dir(root))
         except DatasetNotFoundError:
             continue
-        os.environ[DATA_ENV] = str(root.resolve())
+        _remember(root)
         return folder
     if not download:
         raise DatasetNotFoundError(
             f"MNIST not found in ./data or {cache_root()}, and download=False. Set {DATA_ENV} to a folder "
             f"that holds the four files, or call ensure_mnist() with download=True (needs internet).")
     folder = download_mnist(cache_root(), mirrors=mirrors)
-    os.environ[DATA_ENV] = str(cache_root().resolve())
+    _remember(cache_root())
     return _verified(folder)
+
+
+def ensure_olivetti(data_dir: str | os.PathLike | None = None, *, download: bool = True,
+                    urls: tuple[str, ...] = OLIVETTI_URLS) -> Path:
+    """The folder with olivettifaces.mat (digest-checked), downloading it into the cache only when absent.
+
+    The same rules as ensure_mnist: a folder the reader named (`data_dir` or $GANLIB_DATA) must hold the file
+    (<folder>/olivetti/ or <folder>/) and is never written to; else ./data, then the cache folder; else, with
+    `download=True`, the file is fetched into <cache>/olivetti/ from `urls` in order (scikit-learn's figshare
+    copy first), and kept only if its MD5 or SHA-256 is a known one (ganlib.olivetti.DIGESTS). The folder
+    returned can be passed as `data_dir` to load_olivetti.
+
+    Raises DatasetNotFoundError when the file is not found and may not be downloaded, ChecksumError when it is
+    present but corrupted (it is never silently replaced).
+    """
+    _check_arguments(download, urls, "urls")
+    if _reader_chose(data_dir):
+        path = find_olivetti_file(data_dir)
+        verify_olivetti(path)
+        return path.parent
+    for root in (Path("data"), cache_root()):
+        try:
+            path = find_olivetti_file(root)
+        except DatasetNotFoundError:
+            continue
+        verify_olivetti(path)
+        _remember(root)
+        return path.parent
+    if not download:
+        raise DatasetNotFoundError(
+            f"the Olivetti faces not found in ./data or {cache_root()}, and download=False. Set {DATA_ENV} to a "
+            f"folder that holds olivettifaces.mat, or call ensure_olivetti() with download=True (needs internet).")
+    path = download_olivetti(cache_root(), urls=urls)
+    _remember(cache_root())
+    return path.parent

@@ -116,16 +116,23 @@ class Trainer:
 
     @torch.no_grad()
     def _check_shapes(self) -> None:
-        """G's samples must have the data's shape, and D must return one logit per sample."""
+        """G's samples must have the data's shape, and D must return one logit per sample.
+
+        G's samples are compared with the data before D sees anything, so data of the wrong shape is named
+        as such rather than as whatever error D raises on it.
+        """
+        sample_shape = tuple(self.data.shape[1:])
         try:
             fake = self.G(sample_noise(2, self.config.noise_dim, self.config.noise, self.device))
-            logits = self.D(self.data[:2])
         except RuntimeError as exc:
-            raise ValueError(f"G or D cannot take the given shapes (noise_dim={self.config.noise_dim}, "
-                             f"data sample shape {tuple(self.data.shape[1:])}): {exc}") from None
+            raise ValueError(f"G cannot take noise of dimension noise_dim={self.config.noise_dim}: {exc}") from None
         if fake.shape[1:] != self.data.shape[1:]:
             raise ValueError(f"G makes samples of shape {tuple(fake.shape[1:])} but the data's samples have shape "
-                             f"{tuple(self.data.shape[1:])}")
+                             f"{sample_shape}")
+        try:
+            logits = self.D(self.data[:2])
+        except RuntimeError as exc:
+            raise ValueError(f"D cannot take samples of shape {sample_shape}: {exc}") from None
         if logits.shape != (2,):
             raise ValueError(f"D must return one logit per sample, shape (batch,), got {tuple(logits.shape)}")
 
@@ -226,22 +233,40 @@ class Trainer:
 
     # --- history, divergence and the run loop ------------------------------------------------------
     def flush(self) -> None:
-        """Move pending statistics to the host (one sync) and stop if anything is NaN or infinite."""
+        """Move pending statistics to the host and stop, naming the step and the network, if anything is
+        NaN or infinite.
+
+        Two host syncs: the statistics, then one finiteness flag per network. The parameters decide which
+        network is named: a non-finite G first shows in D's outputs on the fake batch, which the statistics
+        alone would blame on D. Within a step or two a broken net's gradients break the other one too, so
+        only a flush soon after the bad update names a single net; later flushes name both.
+        """
         if not self._pending:
             return
         stats = torch.stack(self._pending).cpu()
         first = self.iteration - len(self._pending) + 1
         self._pending = []
+        nets = (("generator", self.G), ("discriminator", self.D))
+        finite = torch.stack([torch.stack([torch.isfinite(p).all() for p in net.parameters()]).all()
+                              for _, net in nets]).tolist()  # one sync for every parameter of both nets
+        broken = " and ".join(name for (name, _), ok in zip(nets, finite) if not ok)
+        has = "have" if " and " in broken else "has"
         bad = ~torch.isfinite(stats)
-        if bad.any():
+        if not bad.any():
+            if broken:  # the last update broke a net after its statistics were taken
+                raise TrainingDiverged(f"training diverged at iteration {self.iteration}: "
+                                       f"the {broken} {has} non-finite parameters")
+        else:
             row, col = (int(i) for i in bad.nonzero()[0])
-            network = "discriminator" if col in (0, 2, 3) else "generator"
-            raise TrainingDiverged(f"training diverged at iteration {first + row}: the {network} "
-                                   f"{HISTORY_KEYS[col + 1]} is {stats[row, col].item()}")
-        for name, net in (("discriminator", self.D), ("generator", self.G)):
-            if not all(torch.isfinite(p).all() for p in net.parameters()):
-                raise TrainingDiverged(f"training diverged by iteration {self.iteration}: "
-                                       f"the {name} has non-finite parameters")
+            found = f"{HISTORY_KEYS[col + 1]} is {stats[row, col].item()}"
+            if broken:
+                raise TrainingDiverged(f"training diverged at iteration {first + row} ({found}): by iteration "
+                                       f"{self.iteration} the {broken} {has} non-finite parameters")
+            # Finite parameters, non-finite outputs (an overflow). D's output on real data does not involve G:
+            # if it is finite but G's loss or D's output on the fake batch is not, G's samples are to blame.
+            network = "generator" if not bad[row, 2] and (bad[row, 1] or bad[row, 3]) else "discriminator"
+            raise TrainingDiverged(f"training diverged at iteration {first + row}: the {network} gave "
+                                   f"non-finite outputs ({found})")
         self.history["iteration"].extend(range(first, self.iteration + 1))
         for j, key in enumerate(HISTORY_KEYS[1:]):
             self.history[key].extend(stats[:, j].tolist())

@@ -1,16 +1,19 @@
 """Every page of the built book, opened in a real browser (headless Chromium, offline).
 
 Checks per page: no JavaScript error and no console error, no request that fails or leaves the book
-(MathJax and the widget embedder are vendored in book/_static/vendor), every <img> loaded, every math
-element typeset by MathJax without a TeX error, and on a page with saved widget state every widget view
-rendered. A screenshot of each chapter goes to _build/screenshots/ (outside git) for a person to look at.
+(MathJax and the widget embedder are vendored in book/_static/vendor), every <img> loaded, every figure
+present (on a page built from a notebook, at least as many loaded images in the cell outputs as the notebook
+stores image/png outputs), every math element typeset by MathJax without a TeX error, and on a page with saved
+widget state every widget view rendered. A screenshot of each chapter goes to _build/screenshots/ (outside
+git) for a person to look at.
 
 Needs the built book (as tests/test_links.py) and Debian's chromium (`apt-get install -y chromium`), driven
 by Playwright from PyPI (no browser download). Without chromium or playwright the test is skipped, unless
-GANBOOK_REQUIRE_BROWSER=1 (set by .ci/run), where it fails.
+GANBOOK_REQUIRE_BROWSER=1 (set by .ci/run, always), where it fails and says why.
 """
 import functools
 import http.server
+import json
 import os
 import shutil
 import threading
@@ -27,12 +30,26 @@ CHROMIUM = os.environ.get("GANBOOK_CHROMIUM") or shutil.which("chromium") or "/u
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 30_000
+NOT_RENDERED = {"remove-output", "remove-cell"}  # tags whose outputs the book does not show
 
 
 def skip_or_fail(message, variable):
     if os.environ.get(variable) == "1":
-        pytest.fail(message)
+        pytest.fail(f"{message}. {variable}=1 is set (.ci/run sets GANBOOK_REQUIRE_BROWSER, `make test` "
+                    f"GANBOOK_REQUIRE_BUILD), so this is a failure, not a skip.", pytrace=False)
     pytest.skip(message)
+
+
+def stored_figures(rel):
+    """The number of image/png outputs that the page's notebook stores (shown by the book), or None when the
+    page is not built from a notebook in notebooks/."""
+    path = ROOT / Path(rel).with_suffix(".ipynb")
+    if not rel.startswith("notebooks/") or not path.is_file():
+        return None
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return sum("image/png" in output.get("data", {}) for cell in cells
+               if not NOT_RENDERED & set(cell.get("metadata", {}).get("tags", []))
+               for output in cell.get("outputs", []))
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +71,8 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).is_file():
-        skip_or_fail("chromium is not installed (apt-get install -y chromium)", "GANBOOK_REQUIRE_BROWSER")
+        skip_or_fail(f"chromium is not installed: {CHROMIUM} not found (apt-get install -y chromium, or set "
+                     f"GANBOOK_CHROMIUM to its path)", "GANBOOK_REQUIRE_BROWSER")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -70,8 +88,10 @@ IMAGES_JS = """async () => {
   const images = [...document.images];
   images.forEach(i => { i.loading = "eager"; });
   await Promise.all(images.map(i => i.decode().catch(() => null)));
+  const loaded = i => i.complete && i.naturalWidth > 0;
   return {count: images.length,
-          broken: images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.currentSrc || i.src)};
+          broken: images.filter(i => !loaded(i)).map(i => i.currentSrc || i.src),
+          outputs: images.filter(i => loaded(i) && i.closest(".cell_output")).length};
 }"""
 MATH_JS = """async () => {
   const math = [...document.querySelectorAll(".math")];
@@ -90,6 +110,12 @@ WIDGETS_JS = """() => ({
   errors: [...document.querySelectorAll(".jupyter-widgets")].map(e => e.textContent)
            .filter(t => t.includes("Error displaying widget")),
 })"""
+
+
+def test_the_browser_test_can_run(server, browser):
+    """Fails (under GANBOOK_REQUIRE_BROWSER=1 / GANBOOK_REQUIRE_BUILD=1) or skips, with the reason, when chromium,
+    playwright or the built book is missing, even where there are no pages to parametrize over."""
+    assert PAGES and browser.is_connected()
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(HTML)))
@@ -132,6 +158,10 @@ def test_page_renders_in_a_browser(page, server, browser):
 
     problems += [f"request outside the book (not vendored?): {u}" for u in outside]
     problems += [f"image not loaded: {src}" for src in images["broken"]]
+    figures = stored_figures(rel)
+    if figures is not None and images["outputs"] < figures:
+        problems.append(f"{images['outputs']} images loaded in the cell outputs, but the notebook stores {figures} "
+                        f"image/png outputs: a figure is missing")
     if math["count"]:
         if not math["loaded"]:
             problems.append(f"{math['count']} math elements but MathJax did not load")

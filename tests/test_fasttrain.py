@@ -5,7 +5,7 @@ from torch import nn
 
 from ganlib import experiments
 from ganlib.ensemble import EnsembleTrainer, StackedLinear, build_ensemble, stack_modules, unstack_module
-from ganlib.fasttrain import FastTrainer, make_fast
+from ganlib.fasttrain import FastTrainer, agrees_with_trainer, make_fast
 from ganlib.models import MaxoutDiscriminator, MNISTGenerator
 from ganlib.theory import generator_jsd_1d
 from ganlib.training import TrainConfig
@@ -19,17 +19,19 @@ def all_params(trainer):
 
 def test_fast_and_plain_steps_give_the_same_parameters_on_mnist():
     """The paper's MNIST step: 7 iterations with dropout, momentum and the decaying rate, bit for bit."""
-    def seven_steps(trainer):  # building seeds the global generator, so build each run just before it
-        for _ in range(7):
-            trainer.step()
-        trainer.flush()
-        return trainer
+    assert agrees_with_trainer("mnist-subset", steps=7)
 
-    plain = seven_steps(experiments.build("mnist-subset", device="cpu", log_every=5))
-    fast = seven_steps(make_fast(experiments.build("mnist-subset", device="cpu", log_every=5)))
-    for a, b in zip(all_params(plain), all_params(fast)):
-        assert torch.equal(a, b)
-    assert plain.history == fast.history
+
+def test_the_comparison_tells_a_broken_fast_path(monkeypatch):
+    """agrees_with_trainer is not vacuous: a fast step whose momentum is off by one part in a thousand fails."""
+    fill = FastTrainer._fill_schedules
+
+    def off(self):
+        fill(self)
+        self._momentum.mul_(1.001)
+
+    monkeypatch.setattr(FastTrainer, "_fill_schedules", off)
+    assert not agrees_with_trainer("mnist-subset", steps=3)
 
 
 def test_fast_and_plain_agree_across_epochs_schedules_and_a_resume(tmp_path):

@@ -1,11 +1,13 @@
-"""ensure_mnist: found where the reader says, else in ./data or the cache, else downloaded with checksums."""
+"""ensure_mnist and ensure_olivetti: found where the reader says, else in ./data or the cache, else downloaded
+with checksums."""
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from ganlib.getdata import cache_root, ensure_mnist
+from ganlib import olivetti
+from ganlib.getdata import cache_root, ensure_mnist, ensure_olivetti
 from ganlib.mnist import DATA_ENV, FILES, ChecksumError, DatasetNotFoundError, find_mnist_dir
 
 
@@ -15,6 +17,16 @@ def real_mnist():
         return find_mnist_dir()
     except DatasetNotFoundError:
         pytest.skip(f"real MNIST not found (set {DATA_ENV})")
+
+
+@pytest.fixture(scope="module")
+def real_olivetti():
+    try:
+        path = olivetti.find_olivetti_file()
+    except DatasetNotFoundError:
+        pytest.skip(f"the real Olivetti faces not found (set {DATA_ENV})")
+    olivetti.verify_olivetti(path)
+    return path
 
 
 @pytest.fixture
@@ -70,3 +82,61 @@ def test_a_corrupted_copy_is_reported_not_replaced(real_mnist, no_data):
 def test_bad_arguments(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         ensure_mnist(**kwargs)
+
+
+def test_olivetti_in_the_folder_the_reader_names_is_used_and_never_downloaded_into(real_olivetti, tmp_path,
+                                                                                   monkeypatch):
+    monkeypatch.setenv(DATA_ENV, str(real_olivetti.parent))
+    assert ensure_olivetti(urls=()) == real_olivetti.parent
+    assert olivetti.load_olivetti(ensure_olivetti(urls=()))[0].shape == (400, 4096)
+    monkeypatch.delenv(DATA_ENV)
+    with pytest.raises(DatasetNotFoundError, match="Olivetti"):
+        ensure_olivetti(tmp_path / "empty", urls=("file:///nonexistent/olivettifaces.mat",))
+    assert not (tmp_path / "empty").exists()
+
+
+def test_olivetti_downloads_into_the_cache_with_checksums_only_when_absent(real_olivetti, no_data):
+    bad = no_data / "not-faces.mat"
+    bad.write_bytes(b"not faces")
+    folder = ensure_olivetti(urls=(bad.as_uri(), real_olivetti.resolve().as_uri()))  # the first fails its digest
+    assert folder == cache_root() / "olivetti" and folder.is_relative_to(no_data)
+    assert sorted(p.name for p in folder.iterdir()) == [olivetti.FILENAME]
+    assert os.environ[DATA_ENV] == str(cache_root().resolve())
+    assert olivetti.load_olivetti()[0].shape == (400, 4096)  # later calls without data_dir find it
+    os.environ.pop(DATA_ENV)
+    assert ensure_olivetti(urls=()) == folder  # found in the cache: no second download
+
+
+def test_olivetti_in_a_local_data_folder_wins_over_the_cache(real_olivetti, no_data):
+    (no_data / "data" / "olivetti").mkdir(parents=True)
+    shutil.copy(real_olivetti, no_data / "data" / "olivetti" / olivetti.FILENAME)
+    shutil.copytree(real_olivetti.parent, cache_root() / "olivetti")
+    assert ensure_olivetti(urls=()).resolve() == (no_data / "data" / "olivetti").resolve()
+    assert os.environ[DATA_ENV] == str((no_data / "data").resolve())
+
+
+def test_olivetti_not_downloaded_when_forbidden_or_impossible_and_corruption_reported(real_olivetti, no_data):
+    with pytest.raises(DatasetNotFoundError, match="download=False"):
+        ensure_olivetti(download=False)
+    with pytest.raises(DatasetNotFoundError, match="could not download"):
+        ensure_olivetti(urls=((no_data / "nowhere.mat").as_uri(),))
+    assert not (cache_root() / "olivetti" / olivetti.FILENAME).exists()
+    victim = cache_root() / "olivetti" / olivetti.FILENAME
+    victim.parent.mkdir(parents=True, exist_ok=True)
+    victim.write_bytes(real_olivetti.read_bytes()[:-10])
+    with pytest.raises(ChecksumError, match="olivettifaces.mat"):
+        ensure_olivetti(urls=(real_olivetti.resolve().as_uri(),))
+    assert victim.stat().st_size < real_olivetti.stat().st_size
+
+
+def test_mnist_then_olivetti_in_one_process_both_download(real_mnist, real_olivetti, no_data):
+    """The $GANLIB_DATA that ensure_mnist set for the cache is not taken for the reader's choice."""
+    ensure_mnist(mirrors=(real_mnist.resolve().as_uri() + "/",))
+    assert ensure_olivetti(urls=(real_olivetti.resolve().as_uri(),)) == cache_root() / "olivetti"
+    assert os.environ[DATA_ENV] == str(cache_root().resolve())
+
+
+@pytest.mark.parametrize("kwargs", [{"download": "yes"}, {"urls": "https://example.org/olivettifaces.mat"}])
+def test_olivetti_bad_arguments(kwargs):
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        ensure_olivetti(**kwargs)

@@ -1,5 +1,6 @@
 """Algorithm 1 in ganlib: it learns, it resumes exactly, it stops on divergence, it validates its input."""
 import dataclasses
+import math
 
 import pytest
 import torch
@@ -9,6 +10,7 @@ from ganlib.checkpoint import load_checkpoint
 from ganlib.losses import discriminator_loss, generator_loss
 from ganlib.models import MLP
 from ganlib.noise import sample_noise
+from ganlib.optim import learning_rate_at, momentum_at
 from ganlib.theory import generator_jsd_1d
 from ganlib.training import Trainer, TrainConfig, TrainingDiverged
 
@@ -30,12 +32,13 @@ def test_algorithm_1_lowers_the_jsd_on_the_1d_toy():
     assert abs(trainer.history["d_real"][-1] - 0.5) < 0.1  # D is near 1/2 on the data
 
 
-def small_mnist_like(seed, update="simultaneous", k=1):
+def small_mnist_like(seed, update="simultaneous", k=1, **overrides):
+    """300 samples, batch 50 (6 steps an epoch); `overrides` replace TrainConfig fields."""
     torch.manual_seed(123)
     data = torch.rand(300, 20)
     G, D = MLP(4, 20, hidden=8), torch.nn.Sequential(torch.nn.Dropout(0.2), MLP(20, 1, hidden=8, squeeze=True))
-    config = TrainConfig(iterations=24, batch_size=50, update=update, k=k, noise_dim=4, seed=seed, log_every=5,
-                         momentum_saturate_epoch=2, lr_decay=1.01)
+    config = TrainConfig(**{**dict(iterations=24, batch_size=50, update=update, k=k, noise_dim=4, seed=seed,
+                                   log_every=5, momentum_saturate_epoch=2, lr_decay=1.01), **overrides})
     return Trainer(G, D, data, config, device="cpu")
 
 
@@ -93,14 +96,109 @@ def test_divergence_stops_with_a_message_and_keeps_the_last_good_checkpoint(tmp_
     trainer = small_mnist_like(0)
     trainer.run(until=10, checkpoint=tmp_path / "ck.pt", progress=False)
     good = load_checkpoint(tmp_path / "ck.pt")
-    for group in trainer.opt_d.param_groups + trainer.opt_g.param_groups:
-        group["lr"] = 1e30
     trainer.config = dataclasses.replace(trainer.config, lr_d=1e30, lr_g=1e30)
-    with pytest.raises(TrainingDiverged, match=r"diverged at iteration 1[1-5]: the (discriminator|generator).*"
-                                               r"last good checkpoint is kept"):
+    # Flushed at 15, by when each net's NaN gradients have reached the other: both are named, and the
+    # step where the statistics first went non-finite is given.
+    with pytest.raises(TrainingDiverged, match=r"diverged at iteration 1[1-5] \(d_loss is nan\): by iteration 15 "
+                                               r"the generator and discriminator have non-finite parameters; "
+                                               r"the last good checkpoint is kept"):
         trainer.run(checkpoint=tmp_path / "ck.pt", progress=False)
     kept = load_checkpoint(tmp_path / "ck.pt")
     assert kept["iteration"] == 10 and torch.equal(kept["D"]["1.net.0.weight"], good["D"]["1.net.0.weight"])
+
+
+@pytest.mark.parametrize("field,network", [("lr_g", "generator"), ("lr_d", "discriminator")])
+def test_divergence_names_the_network_that_broke(tmp_path, field, network):
+    """A rate beyond float32 (1e300 rounds to inf) breaks only that net's parameters in one update; the
+    simultaneous update takes both gradients first, so the other net is still finite when step 11 flushes.
+    Its samples would show first in d_fake, which the statistics alone would blame on the discriminator."""
+    trainer = small_mnist_like(0)
+    trainer.run(until=10, progress=False)
+    trainer.config = dataclasses.replace(trainer.config, **{field: 1e300})
+    with pytest.raises(TrainingDiverged, match=rf"^training diverged at iteration 11: the {network} has "
+                                               rf"non-finite parameters$"):
+        trainer.run(until=11, progress=False)
+
+
+@pytest.mark.parametrize("network", ["generator", "discriminator"])
+def test_flush_checks_each_network_once_per_flush(network):
+    trainer = small_mnist_like(0)
+    for _ in range(3):
+        trainer.step()
+    net = trainer.G if network == "generator" else trainer.D
+    with torch.no_grad():
+        next(net.parameters())[0].fill_(math.nan)  # finite statistics, a broken net
+    with pytest.raises(TrainingDiverged, match=rf"at iteration 3: the {network} has non-finite parameters"):
+        trainer.flush()
+
+
+def test_schedules_are_set_before_every_step():
+    """Step n runs with the rate decayed n - 1 times and the momentum of the epoch it starts in."""
+    trainer = small_mnist_like(0)  # lr_decay 1.01, momentum 0.5 -> 0.7 by epoch 2, 6 steps an epoch
+    c = trainer.config
+    momenta = set()
+    for n in range(1, 16):
+        epoch = trainer.epoch  # simultaneous: one minibatch a step, so the epoch before step n
+        trainer.step()
+        momentum = momentum_at(epoch, c.momentum_start, c.momentum_end, c.momentum_saturate_epoch)
+        momenta.add(momentum)
+        for opt, lr0 in ((trainer.opt_d, c.lr_d), (trainer.opt_g, c.lr_g)):
+            (group,) = opt.param_groups
+            assert group["lr"] == learning_rate_at(n - 1, lr0, c.lr_decay, c.lr_min)
+            assert group["momentum"] == momentum
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(0.1 / 1.01**14, rel=1e-12)
+    assert momenta == {0.5, 0.6, 0.7}  # epochs 0, 1 and 2: the ramp and its saturation were both reached
+
+
+def test_mnist_config_has_the_authors_settings():
+    """paper-facts.md, mnist.yaml: every optimisation setting of the authors' MNIST run."""
+    c = experiments.mnist_config()
+    assert (c.update, c.k, c.generator_loss, c.d_loss_scale) == ("simultaneous", 1, "non_saturating", 0.5)
+    assert (c.optimizer, c.lr_d, c.lr_g, c.batch_size) == ("sgd", 0.1, 0.1, 100)
+    assert (c.lr_decay, c.lr_min) == (1.000004, 1e-6)
+    assert (c.momentum_start, c.momentum_end, c.momentum_saturate_epoch) == (0.5, 0.7, 250)
+    assert (c.noise, c.noise_dim) == ("uniform", 100)
+
+
+def test_d_loss_scale_halves_the_discriminator_gradient():
+    """The authors' D loss is 0.5 (BCE real + BCE fake): same seed and batch, half the gradient and step."""
+    runs = {}
+    for scale in (1.0, 0.5):
+        trainer = small_mnist_like(0, d_loss_scale=scale)  # reseeds: same batch, noise and dropout masks
+        before = [p.detach().clone() for p in trainer.D.parameters()]
+        trainer.discriminator_step()
+        runs[scale] = [(p.grad, p.detach() - p0) for p, p0 in zip(trainer.D.parameters(), before)]
+    for (grad, step), (half_grad, half_step) in zip(runs[1.0], runs[0.5]):
+        assert grad.abs().max() > 0
+        torch.testing.assert_close(half_grad, grad / 2, rtol=0, atol=0)  # scaling by 1/2 is exact
+        torch.testing.assert_close(half_step, step / 2)  # first SGD step: -lr * grad
+
+
+def test_k_discriminator_steps_per_generator_step(monkeypatch):
+    """Alternating, k = 3: one step() takes three D steps on three fresh minibatches, then one G step."""
+    reference = small_mnist_like(0, "alternating", 3)
+    G0 = [p.detach().clone() for p in reference.G.parameters()]
+    reference._set_schedules()
+    D_states = [[p.detach().clone() for p in reference.D.parameters()]]
+    for _ in range(3):
+        reference.discriminator_step()
+        D_states.append([p.detach().clone() for p in reference.D.parameters()])
+    reference.generator_step()
+
+    calls = []
+    for name in ("discriminator_step", "generator_step"):
+        method = getattr(Trainer, name)
+        monkeypatch.setattr(Trainer, name, lambda self, _m=method, _n=name: calls.append(_n) or _m(self))
+    trainer = small_mnist_like(0, "alternating", 3)
+    trainer.step()
+    assert calls == ["discriminator_step"] * 3 + ["generator_step"]
+    assert (trainer.batches_seen, trainer.iteration) == (3, 1)
+    for before, after in zip(D_states, D_states[1:]):  # each of the three D steps moved D
+        assert any(not torch.equal(a, b) for a, b in zip(before, after))
+    for p, ref, p0 in zip(trainer.G.parameters(), reference.G.parameters(), G0):  # G moved by one step
+        assert torch.equal(p, ref) and not torch.equal(p, p0)
+    for p, ref in zip(trainer.D.parameters(), D_states[-1]):
+        assert torch.equal(p, ref)
 
 
 @pytest.mark.parametrize("field,value,message", [
