@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 from .mnist import DATA_ENV, FILES, MIRRORS, DatasetNotFoundError, download_mnist, find_mnist_dir, verify_file
 from .olivetti import URLS as OLIVETTI_URLS
@@ -76,22 +77,10 @@ def ensure_mnist(data_dir: str | os.PathLike | None = None, *, download: bool = 
     file is present but corrupted (it is never silently replaced).
     """
     _check_arguments(download, mirrors, "mirrors")
-    if _reader_chose(data_dir):
-        return _verified(find_mnist_dir(data_dir))
-    for root in (Path("data"), cache_root()):
-        try:
-            folder = _verified(find_mnist_dir(root))
-        except DatasetNotFoundError:
-            continue
-        _remember(root)
-        return folder
-    if not download:
-        raise DatasetNotFoundError(
-            f"MNIST not found in ./data or {cache_root()}, and download=False. Set {DATA_ENV} to a folder "
-            f"that holds the four files, or call ensure_mnist() with download=True (needs internet).")
-    folder = download_mnist(cache_root(), mirrors=mirrors)
-    _remember(cache_root())
-    return _verified(folder)
+    return _ensure(data_dir, download, lambda folder: _verified(find_mnist_dir(folder)),
+                   lambda: _verified(download_mnist(cache_root(), mirrors=mirrors)),
+                   f"MNIST not found in ./data or {cache_root()}, and download=False. Set {DATA_ENV} to a folder "
+                   f"that holds the four files, or call ensure_mnist() with download=True (needs internet).")
 
 
 def ensure_olivetti(data_dir: str | os.PathLike | None = None, *, download: bool = True,
@@ -108,22 +97,34 @@ def ensure_olivetti(data_dir: str | os.PathLike | None = None, *, download: bool
     present but corrupted (it is never silently replaced).
     """
     _check_arguments(download, urls, "urls")
+    return _ensure(data_dir, download, _verified_olivetti_folder,
+                   lambda: download_olivetti(cache_root(), urls=urls).parent,
+                   f"the Olivetti faces not found in ./data or {cache_root()}, and download=False. Set {DATA_ENV} to "
+                   f"a folder that holds olivettifaces.mat, or call ensure_olivetti() with download=True (needs "
+                   f"internet).")
+
+
+def _verified_olivetti_folder(folder: str | os.PathLike | None) -> Path:
+    path = find_olivetti_file(folder)
+    verify_olivetti(path)
+    return path.parent
+
+
+def _ensure(data_dir: str | os.PathLike | None, download: bool, locate: Callable[[str | os.PathLike | None], Path],
+            fetch: Callable[[], Path], missing: str) -> Path:
+    """The rules both ensure_* follow: the reader's folder if named (never written to); else ./data, then the
+    cache; else download into the cache, or raise DatasetNotFoundError(missing) when download is False."""
     if _reader_chose(data_dir):
-        path = find_olivetti_file(data_dir)
-        verify_olivetti(path)
-        return path.parent
+        return locate(data_dir)
     for root in (Path("data"), cache_root()):
         try:
-            path = find_olivetti_file(root)
+            found = locate(root)
         except DatasetNotFoundError:
             continue
-        verify_olivetti(path)
         _remember(root)
-        return path.parent
+        return found
     if not download:
-        raise DatasetNotFoundError(
-            f"the Olivetti faces not found in ./data or {cache_root()}, and download=False. Set {DATA_ENV} to a "
-            f"folder that holds olivettifaces.mat, or call ensure_olivetti() with download=True (needs internet).")
-    path = download_olivetti(cache_root(), urls=urls)
+        raise DatasetNotFoundError(missing)
+    found = fetch()
     _remember(cache_root())
-    return path.parent
+    return found

@@ -59,3 +59,22 @@ def test_jsd_to_samples_of_p_data_itself_is_small_and_of_a_shift_is_large():
     same = p.sample(200_000, generator=torch.Generator().manual_seed(1))
     assert jsd_to_samples(p, same, edges) < 2e-4  # histogram noise only
     assert jsd_to_samples(p, same + 20, edges) == pytest.approx(math.log(2), abs=1e-7)  # p_data has 2e-9 outside
+
+
+def test_generator_jsd_1d_is_a_deterministic_quadrature_of_the_push_forward():
+    """For G(z) = 4 + z / (2 sqrt 3) (uniform z), p_g is uniform on [3.5, 4.5]: the quadrature must match the
+    JSD of the exact bin masses, and repeat itself exactly."""
+    from ganlib.theory import generator_jsd_1d, noise_quantiles
+    from ganlib.toys import gaussian_1d
+
+    G = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        G.weight.fill_(1 / (2 * math.sqrt(3))), G.bias.fill_(4.0)
+    p, edges = gaussian_1d(4.0, 0.5), torch.linspace(-2, 10, 241)
+    uniform = ((edges[1:].clamp(3.5, 4.5) - edges[:-1].clamp(3.5, 4.5))).double()
+    exact = js_divergence(mixture_masses(p, edges), torch.cat([uniform, torch.zeros(1, dtype=torch.float64)]))
+    got = generator_jsd_1d(p, G, edges)
+    assert got == pytest.approx(float(exact), abs=1e-6)
+    assert got == generator_jsd_1d(p, G, edges)
+    z = noise_quantiles(1000, "gaussian")
+    assert abs(float(z.mean())) < 1e-6 and float(z.std()) == pytest.approx(1.0, abs=0.01)
