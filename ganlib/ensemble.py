@@ -105,11 +105,10 @@ class EnsembleTrainer(FastTrainer):
 
     def unstack(self) -> list[tuple[nn.Module, nn.Module]]:
         """(G, D) of every seed as single-run networks on the CPU, e.g. for sampling or a Parzen estimate."""
-        G, D = self.G.cpu(), self.D.cpu()
-        pairs = [(unstack_module(G, self.templates[0], s), unstack_module(D, self.templates[1], s))
-                 for s in range(self.seeds)]
-        self.G.to(self.device), self.D.to(self.device)
-        return pairs
+        # Copied out slice by slice: moving the stacked networks would re-allocate the parameters that a
+        # captured CUDA graph reads.
+        return [(unstack_module(self.G, self.templates[0], s), unstack_module(self.D, self.templates[1], s))
+                for s in range(self.seeds)]
 
 
 def build_ensemble(name: str, seeds: list[int], device: torch.device | str | None = None,
