@@ -129,7 +129,9 @@ class FastTrainer(Trainer):
 
 
 def make_fast(trainer: Trainer, graph: bool | None = None) -> FastTrainer:
-    """A FastTrainer over the networks, data and configuration of `trainer` (e.g. from experiments.build)."""
+    """A FastTrainer over the networks, data and configuration of a freshly built `trainer` (e.g. from
+    experiments.build). Its optimiser state and counters are not carried over: to continue a run, save the
+    Trainer's checkpoint and `load` it into the FastTrainer."""
     return FastTrainer(trainer.G, trainer.D, trainer.data, trainer.config, trainer.device, graph=graph)
 
 
