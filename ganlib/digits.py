@@ -62,3 +62,14 @@ def accuracy(model: DigitClassifier, images: torch.Tensor, labels: torch.Tensor)
 def class_histogram(probs: torch.Tensor) -> torch.Tensor:
     """Share of samples assigned to each class (argmax), shape (10,)."""
     return torch.bincount(probs.argmax(1), minlength=probs.shape[1]).double() / len(probs)
+
+
+def class_entropy(shares: torch.Tensor) -> float:
+    """Entropy in nats of a class histogram (shares summing to 1): log 10 for ten equal classes, 0 for one.
+
+    A generator that piles its samples on a few digits (mode collapse) scores far below the data's value.
+    """
+    p = torch.as_tensor(shares, dtype=torch.float64)
+    if p.ndim != 1 or (p < 0).any() or abs(float(p.sum()) - 1) > 1e-6:
+        raise ValueError("shares must be a 1-D histogram of non-negative shares summing to 1")
+    return float(-torch.special.xlogy(p, p).sum())

@@ -5,7 +5,8 @@ The metrics of the mode-collapse literature (Metz et al., 2017; Srivastava et al
 - a mode is *covered* if at least `min_count` samples are high quality and nearest to it;
 - KL(p_data || p_g) on a grid of cells: the exact mass of p_data in each cell against the histogram of G's
   samples, smoothed by adding `pseudo_count` to every cell (so a missing mode costs a finite amount).
-Also a small-MLP Trainer for 2-D toys, so notebooks start every run the same way.
+Also a small-MLP Trainer for 2-D toys, so notebooks start every run the same way, and the paper's
+"Helvetica scenario" (Section 6) made to happen: G updated many times while D stays frozen.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import torch
 from .models import MLP
 from .noise import sample_noise
 from .toys import GaussianMixture
-from .training import Trainer, TrainConfig
+from .training import Trainer, TrainConfig, TrainingDiverged
 
 
 def _points(samples: torch.Tensor, dist: GaussianMixture) -> torch.Tensor:
@@ -138,3 +139,20 @@ def generate(trainer: Trainer, n: int = 10_000) -> torch.Tensor:
     """n samples of the trainer's G on the CPU, from fresh noise of the trainer's kind."""
     c = trainer.config
     return trainer.G(sample_noise(n, c.noise_dim, c.noise, trainer.device)).cpu()
+
+
+def train_generator_alone(trainer: Trainer, steps: int) -> list[float]:
+    """The "Helvetica scenario" of the paper's Section 6: `steps` generator updates with D frozen.
+
+    Each update is Algorithm 1's lines 7-8 (trainer.generator_step, the trainer's own generator loss and
+    optimiser); D gets no update, so G drifts towards the few points D currently rates most real and
+    "collapses too many values of z to the same value of x". The iteration counter and the schedules do
+    not move. Returns G's loss after each update; raises if it stops being finite.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    losses = torch.stack([trainer.generator_step().detach() for _ in range(steps)]).cpu()
+    if not torch.isfinite(losses).all():
+        bad = int((~torch.isfinite(losses)).nonzero()[0])
+        raise TrainingDiverged(f"the generator's loss stopped being finite at update {bad + 1} of {steps} with D frozen")
+    return losses.tolist()

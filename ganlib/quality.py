@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from scipy import linalg
 
+from .digits import class_entropy, class_histogram
+
 
 def frechet_distance(features_a: torch.Tensor, features_b: torch.Tensor, eps: float = 1e-6) -> float:
     """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)) for Gaussians fitted to two feature sets."""
@@ -55,6 +57,16 @@ def kmeans(data: torch.Tensor, k: int, iterations: int = 20, seed: int = 0, chun
 
 
 @torch.no_grad()
+def digit_scores(classifier: torch.nn.Module, images: torch.Tensor, reference_features: torch.Tensor) -> dict[str, float]:
+    """One set of images seen by a ganlib.digits.DigitClassifier: its Frechet distance to the reference
+    features (classifier.features of real data), the entropy of its class histogram (log 10 for ten equal
+    classes, 0 when every image is called the same digit) and its Inception-style score."""
+    probs = torch.softmax(classifier(images), dim=1)
+    return {"Frechet digit distance": frechet_distance(classifier.features(images), reference_features),
+            "class entropy": class_entropy(class_histogram(probs)), "Inception-style score": inception_score(probs)}
+
+
+@torch.no_grad()
 def digit_yardsticks(classifier: torch.nn.Module, sets: dict[str, torch.Tensor],
                      reference: torch.Tensor) -> list[tuple[str, float, float]]:
     """(name, Frechet distance to `reference` on the classifier's features, Inception-style score) per set.
@@ -64,6 +76,6 @@ def digit_yardsticks(classifier: torch.nn.Module, sets: dict[str, torch.Tensor],
     ref_features = classifier.features(reference)
     rows = []
     for name, images in sets.items():
-        probs = torch.softmax(classifier(images), dim=1)
-        rows.append((name, frechet_distance(classifier.features(images), ref_features), inception_score(probs)))
+        scores = digit_scores(classifier, images, ref_features)
+        rows.append((name, scores["Frechet digit distance"], scores["Inception-style score"]))
     return rows

@@ -90,6 +90,30 @@ def training_grad_norms(trainer, steps: int, z: torch.Tensor) -> list[float]:
     return norms
 
 
+def track(trainer, stops: list[int], z: torch.Tensor,
+          measure: Callable[[nn.Module], dict[str, float]] | None = None) -> list[dict[str, float]]:
+    """Train to each iteration in `stops`; at the start and at each stop record G's gradient norm of its own
+    loss on the noise batch z (generator_grad_norm), D's mean output on G(z) with dropout off, and the
+    entries of measure(G) (for example a sample-quality score). One row per record, "iteration" first.
+    """
+    if list(stops) != sorted(set(stops)) or not stops or stops[0] < 1:
+        raise ValueError(f"stops must be increasing iterations >= 1, got {stops!r}")
+    kind = trainer.config.generator_loss
+    rows = []
+    for stop in [0, *stops]:
+        if stop > 0:
+            trainer.run(until=stop, progress=False)
+        G, D = trainer.G, trainer.D
+        was_training = G.training, D.training
+        G.eval(), D.eval()
+        with torch.no_grad():
+            d_fake = float(torch.sigmoid(D(G(z))).mean())
+        G.train(was_training[0]), D.train(was_training[1])
+        row = {"iteration": stop, "G gradient norm": generator_grad_norm(G, D, z, kind), "D(G(z))": d_fake}
+        rows.append(row | (measure(G) if measure is not None else {}))
+    return rows
+
+
 # --- disjoint supports ----------------------------------------------------------------------------
 def segment_2d(n: int, start: tuple[float, float], end: tuple[float, float],
                generator: torch.Generator | None = None) -> torch.Tensor:

@@ -1,8 +1,10 @@
 """The self-trained digit classifier: it learns real digits, and its helpers are exact."""
+import math
+
 import pytest
 import torch
 
-from ganlib.digits import accuracy, class_histogram, predict_proba, train_digit_classifier
+from ganlib.digits import accuracy, class_entropy, class_histogram, predict_proba, train_digit_classifier
 from ganlib.mnist import mnist_subset
 
 
@@ -19,6 +21,14 @@ def test_classifier_learns_real_digits():
 def test_class_histogram():
     probs = torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.7, 0.3]])
     torch.testing.assert_close(class_histogram(probs), torch.tensor([0.75, 0.25], dtype=torch.float64))
+
+
+def test_class_entropy_of_known_histograms():
+    assert class_entropy(torch.full((10,), 0.1, dtype=torch.float64)) == pytest.approx(math.log(10), abs=1e-12)
+    assert class_entropy(torch.eye(10)[3]) == 0.0
+    assert class_entropy(torch.tensor([0.5, 0.5, 0.0])) == pytest.approx(math.log(2), abs=1e-12)
+    with pytest.raises(ValueError, match="summing to 1"):
+        class_entropy(torch.tensor([0.5, 0.6]))
 
 
 def test_bad_shapes_are_named():

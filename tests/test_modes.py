@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from ganlib.modes import (build_toy2d, cell_masses_2d, generate, grid_edges, grid_kl, histogram_2d, mode_coverage,
-                          nearest_mode)
+                          nearest_mode, train_generator_alone)
+from ganlib.training import TrainingDiverged
 from ganlib.theory import mixture_masses
 from ganlib.toys import GaussianMixture, grid_2d, mixture_1d, ring_2d
 
@@ -99,3 +100,41 @@ def test_toy2d_trainer_runs_and_generates():
     assert trainer.iteration == 5
     x = generate(trainer, 100)
     assert x.shape == (100, 2) and torch.isfinite(x).all()
+
+
+class PointCritic(torch.nn.Module):
+    """A discriminator whose logit is highest at one point c: -|x - c|^2."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.c = torch.nn.Parameter(torch.tensor(c))
+
+    def forward(self, x):
+        return -((x - self.c) ** 2).sum(1)
+
+
+def test_generator_alone_moves_only_g_and_collapses_its_samples():
+    trainer = build_toy2d(RING, hidden=32, seed=0, iterations=300, log_every=300)
+    trainer.run(progress=False)
+    trainer.D = PointCritic([2.0, 0.0])  # frozen D rating one point most real
+    g_before = [p.detach().clone() for p in trainer.G.parameters()]
+    spread_before = generate(trainer, 2000).std(0).sum().item()
+    losses = train_generator_alone(trainer, 300)
+    assert len(losses) == 300 and trainer.iteration == 300
+    assert torch.equal(trainer.D.c, torch.tensor([2.0, 0.0]))
+    assert not all(torch.equal(a, b) for a, b in zip(g_before, trainer.G.parameters()))
+    # G runs to the point D rates most real: "too many values of z to the same value of x"
+    x = generate(trainer, 2000)
+    assert x.std(0).sum().item() < spread_before / 10
+    assert (x - torch.tensor([2.0, 0.0])).norm(dim=1).mean() < 0.1
+    assert mode_coverage(x, RING)["counts"][0] > 1000 and losses[-1] < losses[0]
+
+
+def test_generator_alone_names_a_non_finite_loss_and_bad_steps():
+    trainer = build_toy2d(RING, hidden=16, seed=0, iterations=1, log_every=1)
+    with pytest.raises(ValueError, match="steps"):
+        train_generator_alone(trainer, 0)
+    with torch.no_grad():
+        next(trainer.G.parameters()).fill_(float("nan"))
+    with pytest.raises(TrainingDiverged, match="update 1 of 2 with D frozen"):
+        train_generator_alone(trainer, 2)

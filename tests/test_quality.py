@@ -72,3 +72,19 @@ def test_digit_yardsticks_rank_real_data_above_noise():
         clf, {"real": images[perm[3000:4000]], "noise": torch.rand(1000, 784)}, images[perm[4000:]]))
     assert rows["real"][0] < rows["noise"][0]
     assert rows["real"][1] > 5 > rows["noise"][1]
+
+
+def test_digit_scores_tell_real_digits_from_one_repeated_digit():
+    from ganlib.digits import train_digit_classifier
+    from ganlib.mnist import mnist_subset
+    from ganlib.quality import digit_scores
+
+    images, labels = mnist_subset()
+    perm = torch.randperm(5000, generator=torch.Generator().manual_seed(0))
+    clf = train_digit_classifier(images[perm[:3000]], labels[perm[:3000]], epochs=2)
+    ref = clf.features(images[perm[4000:]])
+    real = digit_scores(clf, images[perm[3000:4000]], ref)
+    one = digit_scores(clf, images[perm[3000]].repeat(1000, 1), ref)
+    assert real["class entropy"] > 2.1 and one["class entropy"] == 0.0  # log 10 = 2.30
+    assert real["Frechet digit distance"] < one["Frechet digit distance"]
+    assert one["Inception-style score"] == pytest.approx(1.0, rel=1e-6)

@@ -7,7 +7,7 @@ import torch
 from scipy.integrate import quad
 from scipy.stats import norm
 
-from ganlib import experiments
+from ganlib import experiments, saturation
 from ganlib.losses import log_d, log_one_minus_d
 from ganlib.noise import sample_noise
 from ganlib.saturation import (SegmentGenerator, components_for_variance, fit_discriminator,
@@ -149,3 +149,16 @@ def test_vectorised_surfaces_match_pointwise_divergences():
             one = gaussian_family_divergences(p, m, s, GRID)
             for key in one:
                 assert float(surf[key][i, j]) == pytest.approx(one[key], abs=1e-12)
+
+
+def test_track_records_the_start_and_each_stop():
+    trainer = experiments.build("toy1d", device="cpu", seed=0, iterations=6, log_every=2)
+    torch.manual_seed(0)
+    z = sample_noise(64, 1)
+    rows = saturation.track(trainer, [2, 6], z, measure=lambda G: {"mean": float(G(z).mean())})
+    assert [r["iteration"] for r in rows] == [0, 2, 6] and trainer.iteration == 6
+    assert rows[-1]["G gradient norm"] == saturation.generator_grad_norm(trainer.G, trainer.D, z, "non_saturating")
+    assert rows[-1]["mean"] == pytest.approx(float(trainer.G(z).mean()))
+    assert all(0 < r["D(G(z))"] < 1 for r in rows)
+    with pytest.raises(ValueError, match="increasing"):
+        saturation.track(trainer, [6, 2], z)
