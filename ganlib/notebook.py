@@ -41,11 +41,16 @@ def by_tier(tier: str, *, fast: T, reduced: T, full: T) -> T:
 def glue(name: str, value: Any, display: bool = False) -> None:
     """Store `value` under `name` in the cell's output, for MyST-NB's {glue} roles in the prose.
 
-    Writes the same output as myst_nb.glue, without needing myst_nb in the kernel (Colab lacks it).
+    Writes the same output as myst_nb.glue, without needing myst_nb in the kernel (Colab lacks it). A numpy
+    scalar (what pandas reductions return) is stored as the Python number it holds: its repr,
+    'np.float64(...)', is not a number MyST-NB can format.
     """
+    import numpy as np
     from IPython.core.formatters import format_display_data
     from IPython.display import display as ipy_display
 
+    if isinstance(value, np.generic):
+        value = value.item()
     bundle, metadata = format_display_data(value)
     prefix = "" if display else "application/papermill.record/"
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
