@@ -1,5 +1,10 @@
 """Section 3 on MNIST with the paper's own configuration: the minimax generator loss stalls, the
-non-saturating one learns (same seed, same networks, same minibatches; about 2 minutes on 2 CPU cores)."""
+non-saturating one learns (same seed, same networks, same minibatches; about 3 minutes on one CPU thread).
+
+With the authors' rates the early trajectory is chaotic: the thread count alone changes the floating-point
+sums and so the run (measured: seed 0 reached a Frechet digit distance of 104 at 3,000 updates on one
+thread, 335 on two). The test runs on one thread, as chapter 07 does on a CPU, so it follows the chapter's run.
+"""
 import pytest
 import torch
 
@@ -14,11 +19,20 @@ HAVE_REAL = any((mnist.data_root() / sub / "train-images-idx3-ubyte.gz").is_file
                 for sub in ("mnist", "MNIST/raw", "."))
 
 
+@pytest.fixture
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.mark.skipif(not HAVE_REAL, reason="no MNIST under $GANLIB_DATA (CI points it at ../shared/data)")
+@pytest.mark.usefixtures("one_thread")
 def test_minimax_loss_stalls_where_the_non_saturating_loss_learns():
     digits, labels = mnist_subset()
     split = torch.randperm(len(digits), generator=torch.Generator().manual_seed(0))
-    classifier = train_digit_classifier(digits[split[:4000]], labels[split[:4000]], epochs=10)
+    classifier = train_digit_classifier(digits[split[:4000]], labels[split[:4000]], epochs=20)  # as chapter 07
     with torch.no_grad():
         reference = classifier.features(digits)
     torch.manual_seed(5)
