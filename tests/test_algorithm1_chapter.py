@@ -7,19 +7,10 @@ so the bounds below (JSD < 0.2 from log 2 ~ 0.693 at the start; |D - 1/2| < 0.15
 import math
 
 import pytest
-import torch
 
 from ganlib import figure1
 
 JSD_BOUND, HALF_BOUND = 0.2, 0.15
-
-
-@pytest.fixture
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("seed", [0, 1])

@@ -17,13 +17,7 @@ from ganlib.saturation import (SegmentGenerator, components_for_variance, fit_di
 from ganlib.models import MLP
 from ganlib.toys import gaussian_1d, mixture_1d
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks: one CPU thread is several times faster than many on a shared machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny networks: one CPU thread is several times faster
 
 
 LOGITS = torch.linspace(-30, 30, 241, dtype=torch.float64)

@@ -19,14 +19,6 @@ HAVE_REAL = any((mnist.data_root() / sub / "train-images-idx3-ubyte.gz").is_file
                 for sub in ("mnist", "MNIST/raw", "."))
 
 
-@pytest.fixture
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.skipif(not HAVE_REAL, reason="no MNIST under $GANLIB_DATA (CI points it at ../shared/data)")
 @pytest.mark.usefixtures("one_thread")
 def test_minimax_loss_stalls_where_the_non_saturating_loss_learns():
