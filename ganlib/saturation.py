@@ -92,7 +92,7 @@ def training_grad_norms(trainer, steps: int, z: torch.Tensor) -> list[float]:
 
 def track(trainer, stops: list[int], z: torch.Tensor,
           measure: Callable[[nn.Module], dict[str, float]] | None = None) -> list[dict[str, float]]:
-    """Train to each iteration in `stops`; at the start and at each stop record G's gradient norm of its own
+    """Train to each iteration in `stops`; at the trainer's current iteration and at each stop record G's gradient norm of its own
     loss on the noise batch z (generator_grad_norm), D's mean output on G(z) with dropout off, and the
     entries of measure(G) (for example a sample-quality score). One row per record, "iteration" first.
     """
@@ -109,7 +109,7 @@ def track(trainer, stops: list[int], z: torch.Tensor,
         with torch.no_grad():
             d_fake = float(torch.sigmoid(D(G(z))).mean())
         G.train(was_training[0]), D.train(was_training[1])
-        row = {"iteration": stop, "G gradient norm": generator_grad_norm(G, D, z, kind), "D(G(z))": d_fake}
+        row = {"iteration": trainer.iteration, "G gradient norm": generator_grad_norm(G, D, z, kind), "D(G(z))": d_fake}
         rows.append(row | (measure(G) if measure is not None else {}))
     return rows
 
