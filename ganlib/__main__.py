@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import torch
+
 from .device import device_name
 from .experiments import EXPERIMENTS, build
 from .mnist import download_mnist
@@ -27,12 +29,20 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                        help="override a TrainConfig field (JSON value), e.g. --set k=2 --set update='\"alternating\"'")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
-    rep = sub.add_parser("reproduce", help="reproduce Table 1's MNIST row (Parzen protocol) into a JSON file")
+    rep = sub.add_parser("reproduce", help="Table 1's MNIST row, one seed at a time, resumable: results/table1/seed<S>.json")
     rep.add_argument("what", choices=["mnist"])
-    rep.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    rep.add_argument("--epochs", type=int, default=200, help="epochs per seed (the full tier of the book: 200)")
-    rep.add_argument("--out", type=Path, default=Path("results/mnist_table1.json"))
-    rep.add_argument("--tier", default="full", choices=["fast", "reduced", "full"], help="label written to the JSON")
+    which = rep.add_mutually_exclusive_group()
+    which.add_argument("--seed", type=int, help="train this seed (again, if its result file exists)")
+    which.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+                       help="train, one after another, those of these seeds that have no result file yet")
+    rep.add_argument("--epochs", type=int, default=300, help="most epochs per seed (default 300)")
+    rep.add_argument("--patience", type=int, default=30,
+                     help="stop after this many epochs without a new best validation estimate (default 30; 0: never)")
+    rep.add_argument("--state-dir", type=Path, default=Path.home() / ".cache" / "ganlib" / "table1",
+                     help="where each seed's resumable state lives, outside the work tree (default ~/.cache/ganlib/table1)")
+    rep.add_argument("--results", type=Path, default=Path("results/table1"), help="folder of the seed files")
+    rep.add_argument("--threads", type=int, default=None,
+                     help="torch CPU threads (a resumed CPU run follows the same trajectory only with the same count)")
     rep.add_argument("--data-dir", default=None)
     rep.add_argument("--device", default=None)
     rep.add_argument("--quiet", action="store_true")
@@ -84,15 +94,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _reproduce(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from .reproduce import Table1Config, reproduce_table1
+    from .reproduce import LONG_RUN, reproduce_missing_seeds, reproduce_seed, table1_from_seed_files
 
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error(f"--threads must be >= 1, got {args.threads}")
+        torch.set_num_threads(args.threads)
     try:
-        cfg = Table1Config(seeds=tuple(args.seeds), epochs=args.epochs)
+        cfg = dataclasses.replace(LONG_RUN, epochs=args.epochs, patience=args.patience or None)
     except ValueError as exc:
         parser.error(str(exc))
-    summary, _ = reproduce_table1(cfg, args.device, args.data_dir, args.tier, args.out, progress=not args.quiet)
-    print(f"mean log-likelihood {summary['mean_log_likelihood']:.1f} over seeds {list(args.seeds)} "
-          f"(paper: 225 +- 2); wrote {args.out}")
+    options = dict(device=args.device, data_dir=args.data_dir, state_dir=args.state_dir, progress=not args.quiet)
+    if args.seed is not None:
+        record = reproduce_seed(args.seed, cfg, out_dir=args.results, **options)
+        print(f"seed {args.seed}: {record['log_likelihood']:.1f} +- {record['stderr']:.1f} nats at epoch "
+              f"{record['chosen_epoch']:g} ({record['stopped']}); wrote {args.results / f'seed{args.seed}.json'}")
+        return 0
+    ran = reproduce_missing_seeds(tuple(args.seeds), cfg, out_dir=args.results, **options)
+    summary = table1_from_seed_files(args.results)
+    print(f"ran seeds {ran}; {summary['n_seeds']} seed files under {args.results}: mean "
+          f"{summary['mean_log_likelihood']:.1f}, std over seeds {summary['std_across_seeds']:.1f} (paper: 225 +- 2)")
     return 0
 
 

@@ -34,10 +34,15 @@ class ClassicalMomentum(torch.optim.Optimizer):
 
 
 def momentum_at(epoch: int, start: float = 0.5, end: float = 0.7, saturate_epoch: int = 250) -> float:
-    """Momentum rising linearly from `start` to `end`, updated once per epoch, flat after `saturate_epoch`."""
-    if saturate_epoch <= 0:
+    """The momentum during epoch `epoch` (0-based) under pylearn2's MomentumAdjustor(start=1, saturate=250).
+
+    The adjustor is applied once before training and after every epoch; its count c is then epoch + 1 and the
+    momentum start + (end - start) * clip((c - 1) / (saturate - 1), 0, 1), i.e. start + (end - start) *
+    epoch / 249 with the authors' numbers, reaching `end` during epoch 249 and flat afterwards.
+    """
+    if saturate_epoch <= 1:
         return end
-    return start + (end - start) * min(epoch / saturate_epoch, 1.0)
+    return start + (end - start) * min(max(epoch, 0) / (saturate_epoch - 1), 1.0)
 
 
 def learning_rate_at(step: int, lr0: float, decay: float = 1.000004, floor: float = 1e-6) -> float:

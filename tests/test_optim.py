@@ -19,9 +19,11 @@ def test_classical_momentum_matches_the_pylearn2_recursion():
 
 
 def test_momentum_schedule_rises_linearly_then_saturates():
-    assert momentum_at(0) == 0.5
-    assert momentum_at(125) == pytest.approx(0.6)
-    assert momentum_at(250) == pytest.approx(0.7) and momentum_at(1000) == pytest.approx(0.7)
+    # pylearn2's MomentumAdjustor(start=1, saturate=250, final_momentum=0.7) from 0.5: 0.5 + 0.2 e / 249
+    for epoch in (0, 1, 2, 100, 248):
+        assert momentum_at(epoch) == pytest.approx(0.5 + 0.2 * epoch / 249, abs=1e-15)
+    assert momentum_at(1) != pytest.approx(0.5 + 0.2 / 250, abs=1e-6)  # the e / 250 reading is a different rule
+    assert momentum_at(249) == pytest.approx(0.7) and momentum_at(1000) == pytest.approx(0.7)
 
 
 def test_learning_rate_decays_per_minibatch_with_a_floor():

@@ -38,7 +38,7 @@ def small_mnist_like(seed, update="simultaneous", k=1, **overrides):
     data = torch.rand(300, 20)
     G, D = MLP(4, 20, hidden=8), torch.nn.Sequential(torch.nn.Dropout(0.2), MLP(20, 1, hidden=8, squeeze=True))
     config = TrainConfig(**{**dict(iterations=24, batch_size=50, update=update, k=k, noise_dim=4, seed=seed,
-                                   log_every=5, momentum_saturate_epoch=2, lr_decay=1.01), **overrides})
+                                   log_every=5, momentum_saturate_epoch=3, lr_decay=1.01), **overrides})
     return Trainer(G, D, data, config, device="cpu")
 
 
@@ -134,7 +134,7 @@ def test_flush_checks_each_network_once_per_flush(network):
 
 def test_schedules_are_set_before_every_step():
     """Step n runs with the rate decayed n - 1 times and the momentum of the epoch it starts in."""
-    trainer = small_mnist_like(0)  # lr_decay 1.01, momentum 0.5 -> 0.7 by epoch 2, 6 steps an epoch
+    trainer = small_mnist_like(0)  # lr_decay 1.01, momentum 0.5 -> 0.7 by epoch 2 (saturate 3), 6 steps an epoch
     c = trainer.config
     momenta = set()
     for n in range(1, 16):
