@@ -32,7 +32,7 @@ test: setup
 
 # Re-execute every notebook in the full tier (GPU) or the reduced tier (CPU), writing outputs back.
 full: setup
-	$(PY) -m ganlib.rerun notebooks/*.ipynb
+	$(PY) -m ganlib rerun notebooks/*.ipynb
 
 # Time ganlib against the usual loops on this machine's device; writes results/benchmarks.json.
 bench: setup

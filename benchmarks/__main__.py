@@ -8,8 +8,8 @@ from pathlib import Path
 
 import torch
 
-from ganlib.benchreport import hardware_line, summary_table
-from ganlib.device import default_device
+from ganlib.book.benchreport import hardware_line, summary_table
+from ganlib.core.device import default_device
 
 from .suite import MEASUREMENTS, SCALES, header, targets
 

@@ -10,9 +10,9 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from ganlib.models import MaxoutDiscriminator, MNISTGenerator
-from ganlib.noise import sample_noise
-from ganlib.optim import ClassicalMomentum, learning_rate_at
+from ganlib.core.nets import MNISTGenerator, MaxoutDiscriminator
+from ganlib.core.noise import sample_noise
+from ganlib.core.optim import ClassicalMomentum, learning_rate_at
 
 
 class ReferenceLoop:

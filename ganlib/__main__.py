@@ -1,4 +1,11 @@
-"""Command line: `python -m ganlib train NAME ...` and `python -m ganlib download-mnist`."""
+"""Command line: `python -m ganlib train NAME`, `reproduce mnist`, `rerun NB...` and `download-mnist`.
+
+- train: one named run of experiments.EXPERIMENTS (Algorithm 1), resumable from its checkpoint;
+- reproduce mnist: Table 1's MNIST row, one seed at a time to the stopping rule, resumable;
+- rerun: re-execute notebooks with papermill, writing the outputs back (with no --tier, each notebook's
+  tier = "auto" picks "full" on a GPU and "reduced" on a CPU); prints each notebook's wall time;
+- download-mnist: the four MNIST files, MD5-checked (needs internet).
+"""
 from __future__ import annotations
 
 import argparse
@@ -10,9 +17,9 @@ from pathlib import Path
 
 import torch
 
-from .device import device_name
-from .experiments import EXPERIMENTS, build
-from .mnist import download_mnist
+from ganlib.core.device import device_name
+from ganlib.experiments import EXPERIMENTS, build
+from ganlib.data.mnist import download_mnist
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--data-dir", default=None)
     rep.add_argument("--device", default=None)
     rep.add_argument("--quiet", action="store_true")
+    rerun = sub.add_parser("rerun", help="re-execute notebooks with papermill, writing their outputs back")
+    rerun.add_argument("notebooks", nargs="+", type=Path)
+    rerun.add_argument("--tier", choices=("auto", "fast", "reduced", "full"), default=None)
     download = sub.add_parser("download-mnist", help="download MNIST with MD5 checks (needs internet)")
     download.add_argument("--data-dir", default=None)
     return parser
@@ -75,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "reproduce":
         return _reproduce(args, parser)
+    if args.command == "rerun":
+        return _rerun(args)
     try:
         trainer = build(args.name, args.device, args.data_dir, **_overrides(args, parser))
     except ValueError as exc:
@@ -94,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _reproduce(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from .reproduce import LONG_RUN, reproduce_missing_seeds, reproduce_seed, table1_from_seed_files
+    from ganlib.book.reproduce import LONG_RUN, reproduce_missing_seeds, reproduce_seed, table1_from_seed_files
 
     if args.threads is not None:
         if args.threads < 1:
@@ -114,6 +126,18 @@ def _reproduce(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     summary = table1_from_seed_files(args.results)
     print(f"ran seeds {ran}; {summary['n_seeds']} seed files under {args.results}: mean "
           f"{summary['mean_log_likelihood']:.1f}, std over seeds {summary['std_across_seeds']:.1f} (paper: 225 +- 2)")
+    return 0
+
+
+def _rerun(args: argparse.Namespace) -> int:
+    import papermill
+
+    parameters = {"tier": args.tier or "auto"}  # always injected, so an earlier run's injected cell cannot linger
+    for path in args.notebooks:
+        start = time.perf_counter()
+        papermill.execute_notebook(str(path), str(path), parameters=parameters, kernel_name="python3",
+                                   cwd=str(path.parent), progress_bar=False)
+        print(f"{path}: {time.perf_counter() - start:.1f} s", flush=True)
     return 0
 
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-from ganlib.checkpoint import load_checkpoint
+from ganlib.core.checkpoint import load_checkpoint
 
 
 def run(*args):

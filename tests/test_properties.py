@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import rel_entr
 
-from ganlib.losses import discriminator_loss, generator_loss, value_function
-from ganlib.theory import js_divergence, optimal_discriminator, virtual_training_criterion
+from ganlib.core.losses import discriminator_loss, generator_loss, value_function
+from ganlib.theory.divergences import js_divergence, virtual_training_criterion
+from ganlib.theory.optimal_d import optimal_discriminator
 
 masses = st.lists(st.floats(0, 1e3, allow_nan=False), min_size=2, max_size=30).filter(lambda v: sum(v) > 1e-6)
 pairs = st.integers(2, 30).flatmap(lambda n: st.tuples(
@@ -58,7 +59,7 @@ def test_losses_are_finite_for_any_logits(real, fake):
 @settings(max_examples=50, deadline=None)
 @given(st.integers(2, 40), st.integers(0, 2**31 - 1))
 def test_parzen_estimate_is_invariant_to_the_order_of_samples(n, seed):
-    from ganlib.parzen import parzen_log_likelihoods
+    from ganlib.metrics.parzen import parzen_log_likelihoods
 
     gen = torch.Generator().manual_seed(seed)
     samples, points = torch.rand(n, 6, generator=gen, dtype=torch.float64), torch.rand(7, 6, generator=gen, dtype=torch.float64)

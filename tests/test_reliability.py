@@ -8,13 +8,13 @@ import time
 import pytest
 import torch
 
-from ganlib import checkpoint as ck
+from ganlib.core import checkpoint as ck
 from ganlib import experiments
-from ganlib.checkpoint import load_checkpoint, save_atomic
+from ganlib.core.checkpoint import load_checkpoint, save_atomic
 from ganlib.experiments import build
-from ganlib.models import MLP, MaxoutDiscriminator, MNISTGenerator
-from ganlib.notebook import by_tier, resolve_tier
-from ganlib.training import Trainer, TrainConfig
+from ganlib.core.nets import MLP, MNISTGenerator, MaxoutDiscriminator
+from ganlib.book.notebook import by_tier, resolve_tier
+from ganlib.core.trainer import TrainConfig, Trainer
 
 
 def test_wrong_image_shape_is_named(monkeypatch):

@@ -1,0 +1,55 @@
+"""V(D, G) by Monte Carlo and a discriminator trained towards D*_G (Proposition 1)."""
+import math
+
+import pytest
+import torch
+from scipy.stats import norm
+
+from ganlib.theory.optimal_d import (AffineGenerator, discriminator_on_grid, fit_discriminator, sup_error, value_function_mc)
+from ganlib.core.estimates import mean_and_error
+from ganlib.theory.divergences import value_function_quadrature
+from ganlib.theory.optimal_d import optimal_discriminator
+from ganlib.data.toys import gaussian_1d
+
+
+def test_mean_and_error():
+    m, s = mean_and_error(torch.tensor([1.0, 2.0, 3.0, 4.0]))
+    assert m == 2.5 and s == pytest.approx(math.sqrt(5 / 3) / 2)
+    with pytest.raises(ValueError, match="values"):
+        mean_and_error(torch.tensor([1.0]))
+
+
+def test_affine_generator_pushes_n01_to_n_mu_sigma():
+    G = AffineGenerator(2.0, 0.5)
+    x = G(torch.randn(200_000, generator=torch.Generator().manual_seed(0), dtype=torch.float64))
+    assert float(x.mean()) == pytest.approx(2.0, abs=0.01) and float(x.std()) == pytest.approx(0.5, abs=0.01)
+    with pytest.raises(ValueError, match="sigma"):
+        AffineGenerator(0.0, 0.0)
+
+
+def test_value_function_mc_agrees_with_quadrature():
+    D = lambda x: 0.7 * x.squeeze(-1) - 0.2  # a fixed logistic discriminator
+    gen = torch.Generator().manual_seed(3)
+    n = 100_000
+    real = torch.randn(n, 1, generator=gen, dtype=torch.float64)
+    fake = AffineGenerator(1.0, 2.0)(torch.randn(n, 1, generator=gen, dtype=torch.float64))
+    v, se = value_function_mc(D, real, fake)
+    x = torch.linspace(-20, 20, 40_001, dtype=torch.float64)
+    d = torch.sigmoid(0.7 * x - 0.2)
+    exact = value_function_quadrature(d, torch.as_tensor(norm.pdf(x, 0, 1)), torch.as_tensor(norm.pdf(x, 1, 2)), x)
+    assert abs(v - exact) < 4 * se and se < 0.01
+
+
+def test_fit_discriminator_approaches_d_star():
+    p_data, G = gaussian_1d(0.0, 1.0), AffineGenerator(1.0, 1.0)
+    D, history = fit_discriminator(p_data, G, steps=400, batch_size=512, lr=1e-2, seed=0)
+    x = torch.linspace(-3, 4, 141, dtype=torch.float64)
+    d_star = optimal_discriminator(p_data.pdf(x), gaussian_1d(1.0, 1.0).pdf(x))
+    assert sup_error(discriminator_on_grid(D, x), d_star, torch.ones_like(x, dtype=torch.bool)) < 0.1
+    assert history["V"][-1] > history["V"][0]
+
+
+def test_sup_error_needs_a_region():
+    with pytest.raises(ValueError, match="mask"):
+        sup_error(torch.zeros(3), torch.ones(3), torch.zeros(3, dtype=torch.bool))
+    assert sup_error(torch.zeros(3), torch.tensor([0.1, 0.5, 0.2]), torch.tensor([True, False, True])) == pytest.approx(0.2)
