@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from ganlib.core.nets import MNISTGenerator, MaxoutDiscriminator
+from ganlib.core.nets import MaxoutDiscriminator, MNISTGenerator
 from ganlib.core.noise import sample_noise
 from ganlib.core.optim import ClassicalMomentum, learning_rate_at
 

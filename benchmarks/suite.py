@@ -11,11 +11,11 @@ from typing import Callable
 import torch
 
 from ganlib import experiments
-from ganlib.core.device import device_name
-from ganlib.experiments import build_ensemble
-from ganlib.data.mnist import load_mnist
-from ganlib.metrics.parzen import SIGMAS, parzen_estimate
 from ganlib.book.provenance import git_commit
+from ganlib.core.device import device_name
+from ganlib.data.mnist import load_mnist
+from ganlib.experiments import build_ensemble
+from ganlib.metrics.parzen import SIGMAS, parzen_estimate
 
 from .reference import ReferenceLoop, authors_parzen
 

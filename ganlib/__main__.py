@@ -18,8 +18,8 @@ from pathlib import Path
 import torch
 
 from ganlib.core.device import device_name
-from ganlib.experiments import EXPERIMENTS, build
 from ganlib.data.mnist import download_mnist
+from ganlib.experiments import EXPERIMENTS, build
 
 
 def _parser() -> argparse.ArgumentParser:

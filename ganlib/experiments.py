@@ -16,10 +16,19 @@ from typing import Any, Callable
 import torch
 
 from ganlib.core.device import default_device, seed_everything
-from ganlib.core.nets import (MLP, CIFARGenerator, ConvMaxoutDiscriminator, DeconvGenerator, MaxoutDiscriminator,
-                              MNISTGenerator, TFDGenerator, cifar_discriminator, constrain_after_steps,
-                              tfd_discriminator)
-from ganlib.core.trainer import Trainer, TrainConfig
+from ganlib.core.nets import (
+    MLP,
+    CIFARGenerator,
+    ConvMaxoutDiscriminator,
+    DeconvGenerator,
+    MaxoutDiscriminator,
+    MNISTGenerator,
+    TFDGenerator,
+    cifar_discriminator,
+    constrain_after_steps,
+    tfd_discriminator,
+)
+from ganlib.core.trainer import TrainConfig, Trainer
 from ganlib.data.cifar10 import MD5 as CIFAR10_MD5
 from ganlib.data.cifar10 import load_cifar10
 from ganlib.data.mnist import load_mnist, mnist_subset

@@ -100,7 +100,7 @@ def test_the_install_cell_installs_ganlib_where_it_is_missing(source, fresh_envi
     tmp_path.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update({INSTALL_SPEC_ENV: str(wheel), "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
-    where = "import ganlib, ganlib.notebook; print(ganlib.__file__)"
+    where = "import ganlib, ganlib.book.notebook; print(ganlib.__file__)"
     missing = subprocess.run([str(python), "-c", where], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert missing.returncode != 0, "ganlib must not be importable before the install cell runs"
     subprocess.run([str(python), "-c", source], cwd=tmp_path, env=env, check=True, timeout=300)

@@ -1,5 +1,4 @@
 """Bad input gets a clear error; interrupted runs lose nothing; checkpoints survive a crash mid-write."""
-import os
 import signal
 import subprocess
 import sys
@@ -8,13 +7,13 @@ import time
 import pytest
 import torch
 
-from ganlib.core import checkpoint as ck
 from ganlib import experiments
-from ganlib.core.checkpoint import load_checkpoint, save_atomic
-from ganlib.experiments import build
-from ganlib.core.nets import MLP, MNISTGenerator, MaxoutDiscriminator
 from ganlib.book.notebook import by_tier, resolve_tier
+from ganlib.core import checkpoint as ck
+from ganlib.core.checkpoint import load_checkpoint, save_atomic
+from ganlib.core.nets import MLP, MaxoutDiscriminator, MNISTGenerator
 from ganlib.core.trainer import TrainConfig, Trainer
+from ganlib.experiments import build
 
 
 def test_wrong_image_shape_is_named(monkeypatch):
@@ -93,8 +92,9 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_parameters(tmp_path):
 
 
 def test_a_mistyped_tier_stops_a_notebook_with_the_allowed_values(tmp_path):
-    import papermill
     from pathlib import Path
+
+    import papermill
 
     notebook = Path(__file__).resolve().parents[1] / "notebooks" / "00_what_this_book_reproduces.ipynb"
     with pytest.raises(papermill.PapermillExecutionError, match=r"tier must be 'auto' or one of .*got 'fsat'"):

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import torch
 
-from ganlib.core.device import default_device, device_name
-from ganlib.core.checkpoint import load_checkpoint, save_atomic
-from ganlib.experiments import build
 from ganlib.book.provenance import git_commit
-from ganlib.data.mnist import load_mnist
-from ganlib.metrics.parzen import ParzenResult, choose_sigma, parzen_estimate
+from ganlib.core.checkpoint import load_checkpoint, save_atomic
+from ganlib.core.device import default_device, device_name
 from ganlib.core.sampling import generate
+from ganlib.data.mnist import load_mnist
+from ganlib.experiments import build
+from ganlib.metrics.parzen import ParzenResult, choose_sigma, parzen_estimate
 
 PAPER_MNIST = {"log_likelihood": 225.0, "stderr": 2.0}
 

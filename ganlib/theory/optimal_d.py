@@ -18,6 +18,7 @@ from ganlib.core.losses import discriminator_loss, log_d, log_one_minus_d
 from ganlib.core.nets import MLP
 from ganlib.data.toys import GaussianMixture
 
+
 class AffineGenerator(nn.Module):
     """G(z) = mu + sigma z: with z ~ N(0, 1), p_g = N(mu, sigma^2)."""
 

@@ -6,7 +6,15 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from ganlib.book.provenance import (CLOCK_LINE, NOT_EXECUTED, ProvenanceTable, notebook_provenance, provenance_html, provenance_markdown, provenance_table)
+from ganlib.book.provenance import (
+    CLOCK_LINE,
+    NOT_EXECUTED,
+    ProvenanceTable,
+    notebook_provenance,
+    provenance_html,
+    provenance_markdown,
+    provenance_table,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "notebooks" / "99_provenance.ipynb"

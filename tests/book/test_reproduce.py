@@ -2,9 +2,9 @@
 import pytest
 import torch
 
-from ganlib.data import files, mnist
-from ganlib.core.nets import MNISTGenerator
 from ganlib.book.reproduce import Table1Config, _validate, run_seed, table1_rows
+from ganlib.core.nets import MNISTGenerator
+from ganlib.data import files, mnist
 
 HAVE_REAL = any((files.data_root() / sub / "train-images-idx3-ubyte.gz").is_file()
                 for sub in ("mnist", "MNIST/raw", "."))

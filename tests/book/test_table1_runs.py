@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganlib.data import files, mnist
 from ganlib.book.reproduce import LONG_RUN, Table1Config, _stopped, reproduce_missing_seeds, table1_from_seed_files
+from ganlib.data import files
 
 HAVE_REAL = any((files.data_root() / sub / "train-images-idx3-ubyte.gz").is_file()
                 for sub in ("mnist", "MNIST/raw", "."))

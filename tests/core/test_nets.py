@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from ganlib.core.nets import MLP, MNISTGenerator, Maxout, MaxoutDiscriminator
+from ganlib.core.nets import MLP, Maxout, MaxoutDiscriminator, MNISTGenerator
 
 
 def linears(module):

@@ -11,8 +11,8 @@ from ganlib.core.losses import discriminator_loss, generator_loss
 from ganlib.core.nets import MLP
 from ganlib.core.noise import sample_noise
 from ganlib.core.optim import learning_rate_at, momentum_at
-from ganlib.theory.pushforward import generator_jsd_1d
 from ganlib.core.trainer import TrainConfig, Trainer, TrainingDiverged
+from ganlib.theory.pushforward import generator_jsd_1d
 
 EDGES = torch.linspace(-2, 10, 241)
 

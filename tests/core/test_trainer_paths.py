@@ -13,7 +13,7 @@ from ganlib.core.losses import discriminator_loss, generator_loss
 from ganlib.core.nets import MaxoutDiscriminator, MNISTGenerator, StackedLinear, stack_modules, unstack_module
 from ganlib.core.noise import sample_noise
 from ganlib.core.optim import learning_rate_at, momentum_at
-from ganlib.core.trainer import Trainer, TrainConfig
+from ganlib.core.trainer import TrainConfig, Trainer
 from ganlib.theory.pushforward import generator_jsd_1d
 
 EDGES = torch.linspace(-2, 10, 241)

@@ -4,8 +4,14 @@ import math
 import pytest
 import torch
 
-from ganlib.metrics.sample_quality import (class_entropy, class_histogram, classifier_accuracy, predict_proba, train_digit_classifier)
 from ganlib.data.mnist import mnist_subset
+from ganlib.metrics.sample_quality import (
+    class_entropy,
+    class_histogram,
+    classifier_accuracy,
+    predict_proba,
+    train_digit_classifier,
+)
 
 
 def test_classifier_learns_real_digits():

@@ -5,12 +5,11 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib.core.trainer import train_generator_alone
 from ganlib import experiments
-from ganlib.metrics.modes import (cell_masses_2d, grid_edges, grid_kl, histogram_2d, mode_coverage, nearest_mode)
-from ganlib.core.trainer import TrainingDiverged
-from ganlib.theory.pushforward import mixture_masses
+from ganlib.core.trainer import TrainingDiverged, train_generator_alone
 from ganlib.data.toys import GaussianMixture, grid_2d, mixture_1d, ring_2d
+from ganlib.metrics.modes import cell_masses_2d, grid_edges, grid_kl, histogram_2d, mode_coverage, nearest_mode
+from ganlib.theory.pushforward import mixture_masses
 
 RING = ring_2d()  # 8 modes, radius 2, std 0.02
 

@@ -1,12 +1,10 @@
 """Sample-quality measures against closed forms; Figures 2-3 helpers against direct computations."""
-import math
 
 import pytest
 import torch
 
-from ganlib.metrics.sample_quality import frechet_distance, inception_score, kmeans
 from ganlib.core.sampling import generate, interpolate
-from ganlib.metrics.sample_quality import nearest_neighbours
+from ganlib.metrics.sample_quality import frechet_distance, inception_score, kmeans, nearest_neighbours
 
 
 def test_frechet_distance_of_gaussians_matches_the_closed_form():
@@ -62,9 +60,8 @@ def test_generate_uses_eval_mode_and_restores_it():
 
 
 def test_digit_yardsticks_rank_real_data_above_noise():
-    from ganlib.metrics.sample_quality import train_digit_classifier
     from ganlib.data.mnist import mnist_subset
-    from ganlib.metrics.sample_quality import digit_yardsticks
+    from ganlib.metrics.sample_quality import digit_yardsticks, train_digit_classifier
 
     images, labels = mnist_subset()
     perm = torch.randperm(5000, generator=torch.Generator().manual_seed(0))
@@ -76,9 +73,8 @@ def test_digit_yardsticks_rank_real_data_above_noise():
 
 
 def test_digit_scores_tell_real_digits_from_one_repeated_digit():
-    from ganlib.metrics.sample_quality import train_digit_classifier
     from ganlib.data.mnist import mnist_subset
-    from ganlib.metrics.sample_quality import digit_scores
+    from ganlib.metrics.sample_quality import digit_scores, train_digit_classifier
 
     images, labels = mnist_subset()
     perm = torch.randperm(5000, generator=torch.Generator().manual_seed(0))

@@ -3,8 +3,19 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib.theory.autoencoders import (Autoencoder, corrupt, decode, encode, fit_gaussian, reconstruct, reconstruction_error, reconstruction_loss, sample_codes, train_autoencoder)
 from ganlib.data.mnist import mnist_subset
+from ganlib.theory.autoencoders import (
+    Autoencoder,
+    corrupt,
+    decode,
+    encode,
+    fit_gaussian,
+    reconstruct,
+    reconstruction_error,
+    reconstruction_loss,
+    sample_codes,
+    train_autoencoder,
+)
 
 
 def test_shapes_and_ranges():

@@ -4,7 +4,15 @@ import pytest
 import torch
 from scipy.stats import multivariate_normal
 
-from ganlib.theory.classifiers import (GaussianClassConditional, accuracy, features, fit_logistic_regression, logistic_loss, true_two_gaussians_2d, two_gaussians_2d)
+from ganlib.theory.classifiers import (
+    GaussianClassConditional,
+    accuracy,
+    features,
+    fit_logistic_regression,
+    logistic_loss,
+    true_two_gaussians_2d,
+    two_gaussians_2d,
+)
 
 
 @pytest.fixture

@@ -4,7 +4,13 @@ import math
 import pytest
 import torch
 
-from ganlib.theory.convexity import (criterion_of_logits, envelope_gradient, functional_gradient_descent, midpoint_convexity_gap, value_on_masses)
+from ganlib.theory.convexity import (
+    criterion_of_logits,
+    envelope_gradient,
+    functional_gradient_descent,
+    midpoint_convexity_gap,
+    value_on_masses,
+)
 from ganlib.theory.divergences import virtual_training_criterion
 from ganlib.theory.optimal_d import optimal_discriminator
 

@@ -6,10 +6,10 @@ import torch
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import entropy
 
+from ganlib.data.toys import gaussian_1d, mixture_1d
 from ganlib.theory.divergences import js_divergence, kl_divergence, virtual_training_criterion
 from ganlib.theory.optimal_d import optimal_discriminator
 from ganlib.theory.pushforward import histogram_masses, jsd_to_samples, mixture_masses
-from ganlib.data.toys import gaussian_1d, mixture_1d
 
 RNG = torch.Generator().manual_seed(0)
 PAIRS = [(torch.rand(12, generator=RNG, dtype=torch.float64), torch.rand(12, generator=RNG, dtype=torch.float64))
@@ -66,8 +66,8 @@ def test_generator_jsd_1d_is_a_deterministic_quadrature_of_the_push_forward():
     """For G(z) = 4 + z / (2 sqrt 3) (uniform z), p_g is uniform on [3.5, 4.5]: the quadrature must match the
     JSD of the exact bin masses, and repeat itself exactly."""
     from ganlib.core.noise import noise_quantiles
-    from ganlib.theory.pushforward import generator_jsd_1d
     from ganlib.data.toys import gaussian_1d
+    from ganlib.theory.pushforward import generator_jsd_1d
 
     G = torch.nn.Linear(1, 1)
     with torch.no_grad():

@@ -5,11 +5,17 @@ import pytest
 import torch
 from scipy.stats import norm
 
-from ganlib.theory.optimal_d import (AffineGenerator, discriminator_on_grid, fit_discriminator, sup_error, value_function_mc)
 from ganlib.core.estimates import mean_and_error
-from ganlib.theory.divergences import value_function_quadrature
-from ganlib.theory.optimal_d import optimal_discriminator
 from ganlib.data.toys import gaussian_1d
+from ganlib.theory.divergences import value_function_quadrature
+from ganlib.theory.optimal_d import (
+    AffineGenerator,
+    discriminator_on_grid,
+    fit_discriminator,
+    optimal_discriminator,
+    sup_error,
+    value_function_mc,
+)
 
 
 def test_mean_and_error():

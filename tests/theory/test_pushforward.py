@@ -4,9 +4,19 @@ import math
 import numpy as np
 import pytest
 import torch
-from scipy.stats import chi2, norm
+from scipy.stats import chi2
 
-from ganlib.theory.pushforward import (ReluGenerator, integrate_density, normal_pdf, pushforward_expectation, relu_gaussian_expectation, split_atoms, square_one_branch_pdf, square_pushforward_pdf, uniform_pdf)
+from ganlib.theory.pushforward import (
+    ReluGenerator,
+    integrate_density,
+    normal_pdf,
+    pushforward_expectation,
+    relu_gaussian_expectation,
+    split_atoms,
+    square_one_branch_pdf,
+    square_pushforward_pdf,
+    uniform_pdf,
+)
 
 
 def test_square_of_a_normal_is_chi2_with_one_degree_of_freedom():

@@ -5,7 +5,13 @@ import pytest
 import torch
 from scipy.stats import norm
 
-from ganlib.theory.divergences import (criterion_quadrature, js_divergence, jsd_quadrature, kl_quadrature, value_function_quadrature)
+from ganlib.theory.divergences import (
+    criterion_quadrature,
+    js_divergence,
+    jsd_quadrature,
+    kl_quadrature,
+    value_function_quadrature,
+)
 from ganlib.theory.optimal_d import optimal_discriminator, pointwise_maximiser, pointwise_objective
 
 X = torch.linspace(-15, 15, 6001, dtype=torch.float64)

@@ -8,13 +8,22 @@ from scipy.integrate import quad
 from scipy.stats import norm
 
 from ganlib import experiments
-from ganlib.theory import saturation
 from ganlib.core.losses import log_d, log_one_minus_d
-from ganlib.core.noise import sample_noise
-from ganlib.theory.saturation import (fixed_discriminator_gradients, gaussian_family_divergences, gaussian_family_surfaces, generator_grad_norm, logit_grad, non_saturating_logit_grad, saturating_logit_grad, training_grad_norms)
-from ganlib.theory.supports import SegmentGenerator, components_for_variance, discriminator_alone, segment_2d
 from ganlib.core.nets import MLP
+from ganlib.core.noise import sample_noise
 from ganlib.data.toys import gaussian_1d, mixture_1d
+from ganlib.theory import saturation
+from ganlib.theory.saturation import (
+    fixed_discriminator_gradients,
+    gaussian_family_divergences,
+    gaussian_family_surfaces,
+    generator_grad_norm,
+    logit_grad,
+    non_saturating_logit_grad,
+    saturating_logit_grad,
+    training_grad_norms,
+)
+from ganlib.theory.supports import SegmentGenerator, components_for_variance, discriminator_alone, segment_2d
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tiny networks: one CPU thread is several times faster
 

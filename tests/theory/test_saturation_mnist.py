@@ -9,12 +9,11 @@ import pytest
 import torch
 
 from ganlib import experiments
-from ganlib.data import files, mnist
-from ganlib.theory import saturation
-from ganlib.metrics.sample_quality import train_digit_classifier
-from ganlib.data.mnist import mnist_subset
 from ganlib.core.noise import sample_noise
-from ganlib.metrics.sample_quality import digit_scores
+from ganlib.data import files
+from ganlib.data.mnist import mnist_subset
+from ganlib.metrics.sample_quality import digit_scores, train_digit_classifier
+from ganlib.theory import saturation
 
 ITERATIONS = 2000
 HAVE_REAL = any((files.data_root() / sub / "train-images-idx3-ubyte.gz").is_file()
