@@ -42,9 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--seed", type=int, help="train this seed (again, if its result file exists)")
     which.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
                        help="train, one after another, those of these seeds that have no result file yet")
-    rep.add_argument("--epochs", type=int, default=300, help="most epochs per seed (default 300)")
-    rep.add_argument("--patience", type=int, default=30,
-                     help="stop after this many epochs without a new best validation estimate (default 30; 0: never)")
+    rep.add_argument("--stacked", action="store_true",
+                     help="train the --seeds at once as one stacked network (what fills a GPU); default: one by one")
+    rep.add_argument("--protocol", choices=["long", "fast"], default="long",
+                     help="long: the book's (10,000 samples, an epoch per evaluation); fast: a miniature for tests")
+    rep.add_argument("--epochs", type=int, default=None, help="most evaluations per seed (long: 300)")
+    rep.add_argument("--patience", type=int, default=None,
+                     help="stop after this many evaluations without a new best validation estimate (long: 30; 0: never)")
     rep.add_argument("--state-dir", type=Path, default=Path.home() / ".cache" / "ganlib" / "table1",
                      help="where each seed's resumable state lives, outside the work tree (default ~/.cache/ganlib/table1)")
     rep.add_argument("--results", type=Path, default=Path("results/table1"), help="folder of the seed files")
@@ -106,14 +110,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _reproduce(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from ganlib.book.reproduce import LONG_RUN, reproduce_missing_seeds, reproduce_seed, table1_from_seed_files
+    from ganlib.book.reproduce import (
+        FAST_RUN,
+        LONG_RUN,
+        reproduce_missing_seeds,
+        reproduce_seed,
+        reproduce_stacked,
+        table1_from_seed_files,
+    )
 
     if args.threads is not None:
         if args.threads < 1:
             parser.error(f"--threads must be >= 1, got {args.threads}")
         torch.set_num_threads(args.threads)
+    base = LONG_RUN if args.protocol == "long" else FAST_RUN
     try:
-        cfg = dataclasses.replace(LONG_RUN, epochs=args.epochs, patience=args.patience or None)
+        cfg = dataclasses.replace(base, epochs=base.epochs if args.epochs is None else args.epochs,
+                                  patience=base.patience if args.patience is None else (args.patience or None))
     except ValueError as exc:
         parser.error(str(exc))
     options = dict(device=args.device, data_dir=args.data_dir, state_dir=args.state_dir, progress=not args.quiet)
@@ -121,6 +134,14 @@ def _reproduce(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         record = reproduce_seed(args.seed, cfg, out_dir=args.results, **options)
         print(f"seed {args.seed}: {record['log_likelihood']:.1f} +- {record['stderr']:.1f} nats at epoch "
               f"{record['chosen_epoch']:g} ({record['stopped']}); wrote {args.results / f'seed{args.seed}.json'}")
+        return 0
+    if args.stacked:
+        start = time.perf_counter()
+        records = reproduce_stacked(tuple(args.seeds), cfg, out_dir=args.results, **options)
+        for r in records:
+            print(f"seed {r['seed']}: {r['log_likelihood']:.1f} +- {r['stderr']:.1f} nats at evaluation "
+                  f"{r['chosen_iteration'] // cfg.iterations_per_eval} ({r['stopped']})")
+        print(f"{len(records)} stacked seeds in {time.perf_counter() - start:.0f} s; wrote {args.results}")
         return 0
     ran = reproduce_missing_seeds(tuple(args.seeds), cfg, out_dir=args.results, **options)
     summary = table1_from_seed_files(args.results)

@@ -22,7 +22,7 @@ from ganlib.core.checkpoint import load_checkpoint, save_atomic
 from ganlib.core.device import default_device, device_name
 from ganlib.core.sampling import generate
 from ganlib.data.mnist import load_mnist
-from ganlib.experiments import build
+from ganlib.experiments import build, build_ensemble
 from ganlib.metrics.parzen import ParzenResult, choose_sigma, parzen_estimate
 
 PAPER_MNIST = {"log_likelihood": 225.0, "stderr": 2.0}
@@ -85,11 +85,45 @@ def _test(G: torch.nn.Module, cfg: Table1Config, valid: torch.Tensor, test: torc
         return parzen_estimate(generate(G, cfg.n_samples, nz, noise), valid, test)
 
 
-def _trainer_and_untrained_G(seed: int, cfg: Table1Config, device: torch.device, data_dir) -> tuple:
-    iterations = cfg.epochs * cfg.iterations_per_eval
-    trainer = build("mnist", device, data_dir, seed=seed, iterations=iterations,
-                    log_every=cfg.iterations_per_eval, **cfg.train_overrides)
-    return trainer, copy.deepcopy(trainer.G)
+class _Track:
+    """One seed's record along training: the validation curve, the best generator so far, the untrained one."""
+
+    def __init__(self, seed: int, G: torch.nn.Module, score: float) -> None:
+        self.seed, self.curve, self.best_iteration = seed, [(0, score)], 0
+        self.untrained_G, self.best_G, self.last_G = copy.deepcopy(G), copy.deepcopy(G), copy.deepcopy(G)
+
+    def observe(self, G: torch.nn.Module, iteration: int, score: float) -> None:
+        self.curve.append((iteration, score))
+        self.last_G.load_state_dict(G.state_dict())
+        if score > dict(self.curve)[self.best_iteration]:
+            self.best_iteration = iteration
+            self.best_G.load_state_dict(G.state_dict())
+
+    def stopped(self, cfg: Table1Config) -> bool:
+        return _stopped(self.curve, self.best_iteration, cfg)
+
+    def state(self) -> dict:
+        return {"seed": self.seed, "untrained_G": self.untrained_G.state_dict(), "best_G": self.best_G.state_dict(),
+                "last_G": self.last_G.state_dict(), "best_iteration": self.best_iteration,
+                "curve": [list(c) for c in self.curve]}
+
+    def load(self, state: dict) -> None:
+        self.untrained_G.load_state_dict(state["untrained_G"])
+        self.best_G.load_state_dict(state["best_G"])
+        self.last_G.load_state_dict(state.get("last_G", state["best_G"]))  # states written before last_G: single runs
+        self.curve = [(int(i), float(v)) for i, v in state["curve"]]
+        self.best_iteration = int(state["best_iteration"])
+
+    def finish(self, last_G: torch.nn.Module, cfg: Table1Config, valid: torch.Tensor, test: torch.Tensor,
+               nz: int, noise: str, wall_seconds: float) -> SeedRun:
+        """The chosen (best-on-validation), the untrained and the last generator scored on the test images."""
+        timer = time.perf_counter()
+        result = _test(self.best_G, cfg, valid, test, nz, noise, self.seed)
+        parzen_seconds = time.perf_counter() - timer
+        untrained_test = _test(self.untrained_G, cfg, valid, test, nz, noise, self.seed).mean
+        last_test = _test(last_G, cfg, valid, test, nz, noise, self.seed).mean
+        return SeedRun(self.seed, self.best_iteration, result.sigma, result.mean, result.stderr, self.curve[0][1],
+                       untrained_test, last_test, self.curve, wall_seconds, parzen_seconds, self.best_G.cpu())
 
 
 def run_seed(seed: int, cfg: Table1Config, valid: torch.Tensor, test: torch.Tensor,
@@ -107,43 +141,67 @@ def run_seed(seed: int, cfg: Table1Config, valid: torch.Tensor, test: torch.Tens
     evaluation period, and resumes on the same trajectory (same thread count on a CPU).
     """
     start = time.perf_counter()
-    trainer, untrained_G = _trainer_and_untrained_G(seed, cfg, device, data_dir)
+    trainer = build("mnist", device, data_dir, seed=seed, iterations=cfg.epochs * cfg.iterations_per_eval,
+                    log_every=cfg.iterations_per_eval, **cfg.train_overrides)
     nz, noise = trainer.config.noise_dim, trainer.config.noise
-    best_G = copy.deepcopy(trainer.G)
-    state = _load_state(state_path, cfg, seed) if state_path is not None else None
+    state = _load_state(state_path, cfg, [seed]) if state_path is not None else None
     if state is not None:
         trainer.load_state_dict(state["trainer"])
-        untrained_G.load_state_dict(state["untrained_G"])
-        best_G.load_state_dict(state["best_G"])
-        curve = [(int(i), float(v)) for i, v in state["curve"]]
-        best_iteration, earlier_seconds = int(state["best_iteration"]), float(state["wall_seconds"])
+        track = _Track(seed, trainer.G, 0.0)
+        track.load(state)
     else:
-        curve = [(0, _validate(trainer.G, cfg, valid, nz, noise, seed))]
-        best_iteration, earlier_seconds = 0, 0.0
-    best_score = dict(curve)[best_iteration]
-
-    def elapsed() -> float:
-        return earlier_seconds + time.perf_counter() - start
-
-    while not _stopped(curve, best_iteration, cfg):
+        track = _Track(seed, trainer.G, _validate(trainer.G, cfg, valid, nz, noise, seed))
+    earlier = float(state["wall_seconds"]) if state is not None else 0.0
+    while not track.stopped(cfg):
         trainer.run(until=trainer.iteration + cfg.iterations_per_eval, progress=progress)
-        score = _validate(trainer.G, cfg, valid, nz, noise, seed)
-        curve.append((trainer.iteration, score))
-        if score > best_score:
-            best_score, best_iteration = score, trainer.iteration
-            best_G.load_state_dict(trainer.G.state_dict())
+        track.observe(trainer.G, trainer.iteration, _validate(trainer.G, cfg, valid, nz, noise, seed))
         if state_path is not None:
-            save_atomic({"seed": seed, "protocol": _protocol_key(cfg), "trainer": trainer.state_dict(),
-                         "untrained_G": untrained_G.state_dict(), "best_G": best_G.state_dict(),
-                         "best_iteration": best_iteration, "curve": [list(c) for c in curve],
-                         "wall_seconds": elapsed()}, state_path)
-    timer = time.perf_counter()
-    result = _test(best_G, cfg, valid, test, nz, noise, seed)
-    parzen_seconds = time.perf_counter() - timer
-    untrained_test = _test(untrained_G, cfg, valid, test, nz, noise, seed).mean
-    last_test = _test(trainer.G, cfg, valid, test, nz, noise, seed).mean
-    return SeedRun(seed, best_iteration, result.sigma, result.mean, result.stderr, curve[0][1], untrained_test,
-                   last_test, curve, elapsed(), parzen_seconds, best_G.cpu())
+            save_atomic({**track.state(), "protocol": _protocol_key(cfg), "trainer": trainer.state_dict(),
+                         "wall_seconds": earlier + time.perf_counter() - start}, state_path)
+    return track.finish(trainer.G, cfg, valid, test, nz, noise, earlier + time.perf_counter() - start)
+
+
+def run_stacked(seeds: tuple[int, ...], cfg: Table1Config, valid: torch.Tensor, test: torch.Tensor,
+                device: torch.device, data_dir: str | os.PathLike | None = None, progress: bool = False,
+                state_path: str | os.PathLike | None = None) -> list[SeedRun]:
+    """Every seed at once, as one stacked Trainer (experiments.build_ensemble): what fills a GPU.
+
+    The same protocol per seed as run_seed: an evaluation every period, each seed's checkpoint chosen on
+    validation, each seed stopped by the same rule (its curve ends where its rule stopped it; training goes on
+    while any seed is still running). The seeds draw from one random stream, so seed s here is an independent
+    run but not run_seed's trajectory for s. Resumable from `state_path` like run_seed.
+    """
+    start = time.perf_counter()
+    trainer = build_ensemble("mnist", list(seeds), device, data_dir, iterations=cfg.epochs * cfg.iterations_per_eval,
+                             log_every=cfg.iterations_per_eval, **cfg.train_overrides)
+    nz, noise = trainer.config.noise_dim, trainer.config.noise
+
+    def members() -> list[torch.nn.Module]:
+        return [G.to(device) for G, _ in trainer.unstack()]
+
+    state = _load_state(state_path, cfg, list(seeds)) if state_path is not None else None
+    Gs = members()
+    if state is not None:
+        trainer.load_state_dict(state["trainer"])
+        tracks = [_Track(s, G, 0.0) for s, G in zip(seeds, Gs)]
+        for track, saved in zip(tracks, state["tracks"]):
+            track.load(saved)
+    else:
+        tracks = [_Track(s, G, _validate(G, cfg, valid, nz, noise, s)) for s, G in zip(seeds, Gs)]
+    earlier = float(state["wall_seconds"]) if state is not None else 0.0
+    while not all(t.stopped(cfg) for t in tracks):
+        trainer.run(until=trainer.iteration + cfg.iterations_per_eval, progress=progress)
+        Gs = members()
+        for track, G in zip(tracks, Gs):
+            if not track.stopped(cfg):
+                track.observe(G, trainer.iteration, _validate(G, cfg, valid, nz, noise, track.seed))
+        if state_path is not None:
+            save_atomic({"seed": list(seeds), "protocol": _protocol_key(cfg), "trainer": trainer.state_dict(),
+                         "tracks": [t.state() for t in tracks], "wall_seconds": earlier + time.perf_counter() - start},
+                        state_path)
+    # A seed stopped earlier is scored at its own last evaluation (last_G), not at the ensemble's last iteration.
+    wall = earlier + time.perf_counter() - start
+    return [t.finish(t.last_G, cfg, valid, test, nz, noise, wall) for t in tracks]
 
 
 def _stopped(curve: list[tuple[int, float]], best_iteration: int, cfg: Table1Config) -> bool:
@@ -158,12 +216,13 @@ def _protocol_key(cfg: Table1Config) -> dict:
     return {k: v for k, v in asdict(cfg).items() if k not in ("seeds", "epochs", "patience")}
 
 
-def _load_state(path: str | os.PathLike, cfg: Table1Config, seed: int) -> dict | None:
+def _load_state(path: str | os.PathLike, cfg: Table1Config, seeds: list[int]) -> dict | None:
     if not Path(path).exists():
         return None
     state = load_checkpoint(path)
-    if state["seed"] != seed or state["protocol"] != _protocol_key(cfg):
-        raise ValueError(f"{path} holds seed {state['seed']} with protocol {state['protocol']}, not seed {seed} "
+    saved = state["seed"] if isinstance(state["seed"], list) else [state["seed"]]
+    if saved != seeds or state["protocol"] != _protocol_key(cfg):
+        raise ValueError(f"{path} holds seeds {saved} with protocol {state['protocol']}, not seeds {seeds} "
                          f"with {_protocol_key(cfg)}: remove it or point the run at another folder")
     return state
 
@@ -212,6 +271,8 @@ def reproduce_table1(cfg: Table1Config, device: torch.device | str | None = None
 # The book's stopping rule for the long runs: an evaluation every epoch, stop when 30 in a row have not beaten
 # the best validation estimate, at most 300 epochs. The authors' code had none: it saved every epoch.
 LONG_RUN = Table1Config(epochs=300, patience=30)
+# The same protocol in miniature, for tests of the entry points on a CPU (seconds).
+FAST_RUN = Table1Config(epochs=4, patience=2, iterations_per_eval=20, n_samples=300, n_valid=100, n_test=200)
 
 
 def reproduce_seed(seed: int, cfg: Table1Config = LONG_RUN, device: torch.device | str | None = None,
@@ -219,13 +280,34 @@ def reproduce_seed(seed: int, cfg: Table1Config = LONG_RUN, device: torch.device
                    out_dir: str | os.PathLike = "results/table1", progress: bool = False) -> dict:
     """One seed of Table 1 to the stopping rule, resumable from `state_dir`; writes `out_dir`/seed<S>.json."""
     device = torch.device(device) if device is not None else default_device()
-    valid = load_mnist("valid", data_dir, device)[0][:cfg.n_valid]
-    test = load_mnist("test", data_dir, device)[0][:cfg.n_test]
+    valid, test = _splits(cfg, data_dir, device)
     state_path = None if state_dir is None else Path(state_dir) / f"seed{seed}.pt"
     run = run_seed(seed, cfg, valid, test, device, data_dir, progress, state_path)
+    return _write_record(run, cfg, device, out_dir, {"trained": "alone"})
+
+
+def reproduce_stacked(seeds: tuple[int, ...], cfg: Table1Config = LONG_RUN, device: torch.device | str | None = None,
+                      data_dir: str | os.PathLike | None = None, state_dir: str | os.PathLike | None = None,
+                      out_dir: str | os.PathLike = "results/table1-stacked", progress: bool = False) -> list[dict]:
+    """All `seeds` trained at once as one stacked network (run_stacked), one seed file each: the GPU entry point."""
+    device = torch.device(device) if device is not None else default_device()
+    valid, test = _splits(cfg, data_dir, device)
+    name = "stacked-" + "-".join(str(s) for s in seeds)
+    state_path = None if state_dir is None else Path(state_dir) / f"{name}.pt"
+    runs = run_stacked(tuple(seeds), cfg, valid, test, device, data_dir, progress, state_path)
+    return [_write_record(run, cfg, device, out_dir, {"trained": f"stacked with seeds {list(seeds)}"})
+            for run in runs]
+
+
+def _splits(cfg: Table1Config, data_dir, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    return (load_mnist("valid", data_dir, device)[0][:cfg.n_valid], load_mnist("test", data_dir, device)[0][:cfg.n_test])
+
+
+def _write_record(run: SeedRun, cfg: Table1Config, device: torch.device, out_dir: str | os.PathLike,
+                  extra: dict) -> dict:
     evaluations = len(run.valid_curve) - 1
     record = {
-        "seed": seed, "chosen_iteration": run.best_iteration,
+        "seed": run.seed, "chosen_iteration": run.best_iteration,
         "chosen_epoch": run.best_iteration / cfg.iterations_per_eval,
         "log_likelihood": run.log_likelihood, "stderr": run.stderr, "sigma": run.sigma,
         "untrained_valid": run.untrained_valid, "untrained_test": run.untrained_test, "last_test": run.last_test,
@@ -234,10 +316,10 @@ def reproduce_seed(seed: int, cfg: Table1Config = LONG_RUN, device: torch.device
         "valid_curve": [list(c) for c in run.valid_curve],
         "wall_seconds": run.wall_seconds, "parzen_seconds": run.parzen_seconds,
         "device": device_name(device), "threads": torch.get_num_threads(), "torch": torch.__version__,
-        "commit": git_commit(), "config": {**asdict(cfg), "seeds": [seed]},
-        "protocol": _protocol_text(cfg),
+        "commit": git_commit(), "config": {**asdict(cfg), "seeds": [run.seed]},
+        "protocol": _protocol_text(cfg), **extra,
     }
-    out = Path(out_dir) / f"seed{seed}.json"
+    out = Path(out_dir) / f"seed{run.seed}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(record, indent=1))

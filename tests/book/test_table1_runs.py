@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from ganlib.book.reproduce import LONG_RUN, Table1Config, _stopped, reproduce_missing_seeds, table1_from_seed_files
-from ganlib.data import files
+from ganlib.data import files, mnist
 
 HAVE_REAL = any((files.data_root() / sub / "train-images-idx3-ubyte.gz").is_file()
                 for sub in ("mnist", "MNIST/raw", "."))
@@ -94,3 +94,39 @@ def test_a_killed_seed_run_resumes_to_the_same_result_as_an_uninterrupted_one(tm
     for key in ("chosen_epoch", "log_likelihood", "stderr", "sigma", "last_test", "untrained_test", "stopped"):
         assert a[key] == b[key], key
     assert a["evaluations"] <= TINY["epochs"]
+
+
+@pytest.mark.skipif(not HAVE_REAL, reason="no MNIST under $GANLIB_DATA (CI points it at ../shared/data)")
+def test_the_gpu_entry_point_runs_its_protocol_in_miniature_on_a_cpu(tmp_path):
+    """scripts/table1_gpu.sh, as a GPU machine runs it, with the miniature protocol on the CPU: five stacked
+    seeds, each stopped by the rule and scored at its own best validation checkpoint."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "table1_gpu.sh"
+    env = {**os.environ, "PYTHON": sys.executable, "RESULTS": str(tmp_path / "out"), "STATE": str(tmp_path / "st")}
+    done = subprocess.run(["bash", str(script), "--protocol", "fast", "--device", "cpu", "--threads", "1"],
+                          env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    records = [json.loads((tmp_path / "out" / f"seed{s}.json").read_text()) for s in range(5)]
+    for r in records:
+        assert r["trained"] == "stacked with seeds [0, 1, 2, 3, 4]" and r["evaluations"] <= 4
+        curve = dict(map(tuple, r["valid_curve"]))
+        assert r["chosen_iteration"] == max(curve, key=curve.get)  # the best validation estimate, untrained included
+    assert len({r["log_likelihood"] for r in records}) == 5  # five runs, not one copied
+    assert "5 stacked seeds" in done.stdout
+
+
+@pytest.mark.skipif(not HAVE_REAL, reason="no MNIST under $GANLIB_DATA (CI points it at ../shared/data)")
+def test_a_stacked_run_resumed_from_its_state_follows_the_uninterrupted_one(tmp_path, one_thread):
+    """Two evaluations, stop, go on to four from the saved state: the same curves as four in one go."""
+    from dataclasses import replace
+
+    from ganlib.book.reproduce import FAST_RUN, run_stacked
+
+    valid = mnist.load_mnist("valid")[0][:FAST_RUN.n_valid]
+    test = mnist.load_mnist("test")[0][:FAST_RUN.n_test]
+    two, four = replace(FAST_RUN, epochs=2, patience=None), replace(FAST_RUN, epochs=4, patience=None)
+    straight = run_stacked((0, 1), four, valid, test, torch.device("cpu"))
+    run_stacked((0, 1), two, valid, test, torch.device("cpu"), state_path=tmp_path / "st.pt")
+    resumed = run_stacked((0, 1), four, valid, test, torch.device("cpu"), state_path=tmp_path / "st.pt")
+    assert [r.valid_curve for r in straight] == [r.valid_curve for r in resumed]
+    assert [r.log_likelihood for r in straight] == [r.log_likelihood for r in resumed]
+    assert len(straight[0].valid_curve) == 5
