@@ -75,3 +75,55 @@ def midpoint_convexity_gap(p_data: torch.Tensor, q0: torch.Tensor, q1: torch.Ten
     mix = (1 - lam) * a + lam * b
     return (1 - lam) * virtual_training_criterion(p, a) + lam * virtual_training_criterion(p, b) \
         - virtual_training_criterion(p, mix)
+
+
+# --- Mirror descent on the simplex: the algorithm that Proposition 2's proof is about -----------------------
+def criterion_gradient(p_data: torch.Tensor, p_g: torch.Tensor) -> torch.Tensor:
+    """dC/dp_g(x) = log(1 - D*_G(x)) = log(p_g(x) / (p_data(x) + p_g(x))), the gradient of V at D = D*_G frozen."""
+    p, q = torch.as_tensor(p_data, dtype=torch.float64), torch.as_tensor(p_g, dtype=torch.float64)
+    return torch.log(q) - torch.log(p + q)
+
+
+def exponentiated_gradient_descent(p_data: torch.Tensor, p_g0: torch.Tensor, steps: int, eta: float,
+                                   record_every: int = 1) -> dict[str, object]:
+    """Mirror descent on the simplex with the entropy mirror map (exponentiated gradient) on C(G):
+    p_g <- p_g exp(-eta log(1 - D*_G)) / Z = p_g^(1 - eta) (p_data + p_g)^eta / Z, D*_G recomputed each step.
+
+    For 0 < eta <= 1 the proof of Proposition 2 in chapter 05 gives C(p_g^t) + log 4 <= KL(p_data || p_g^0) / (eta t)
+    (`mirror_descent_bound`), with C non-increasing. p_g0 must be positive everywhere. Returns the final p_g and
+    C(G) and JSD(p_data || p_g) every `record_every` steps (step 0 included).
+    """
+    if steps < 1 or not eta > 0 or not math.isfinite(eta):
+        raise ValueError(f"steps must be >= 1 and eta a positive finite number, got {steps}, {eta}")
+    p, q = _masses(p_data, "p_data"), _masses(p_g0, "p_g0")
+    if p.shape != q.shape or not bool((q > 0).all()):
+        raise ValueError("p_g0 must have the shape of p_data and be positive everywhere")
+    history: dict[str, list[float]] = {"step": [], "C": [], "jsd": []}
+
+    def record(t: int) -> None:
+        history["step"].append(t)
+        history["C"].append(virtual_training_criterion(p, q))
+        history["jsd"].append(js_divergence(p, q, clamp=False))
+
+    record(0)
+    log_p, log_q = torch.log(p), torch.log(q)  # the update in log space: no 0 * inf where p_g underflows
+    for t in range(1, steps + 1):
+        grad = log_q - torch.logaddexp(log_p, log_q)  # log(1 - D*_G)
+        grad = torch.where(torch.isneginf(log_q), 0.0, grad)  # a cell that underflowed stays at 0
+        # floor at -1e4: exp underflows to 0 long before, and an oscillating step (eta > 1) cannot overflow
+        log_q = torch.log_softmax(log_q - eta * grad, 0).clamp_min(-1e4)
+        q = log_q.exp()
+        if t % record_every == 0 or t == steps:
+            record(t)
+    return {"p_g": q, **history}
+
+
+def mirror_descent_bound(p_data: torch.Tensor, p_g0: torch.Tensor, eta: float, t: int | torch.Tensor) -> torch.Tensor:
+    """The proof's bound on C(p_g^t) + log 4 = 2 JSD(p_data || p_g^t): KL(p_data || p_g^0) / (eta t), for t >= 1."""
+    from ganlib.theory.divergences import kl_divergence
+    return kl_divergence(p_data, p_g0) / (eta * torch.as_tensor(t, dtype=torch.float64))
+
+
+def total_variation(p: torch.Tensor, q: torch.Tensor) -> float:
+    """TV(p, q) = sup_A |p(A) - q(A)| = (1/2) sum |p - q| of two discrete distributions (normalised here)."""
+    return float(0.5 * (_masses(p, "p") - _masses(q, "q")).abs().sum())

@@ -36,12 +36,29 @@ def kl_divergence(p: torch.Tensor, q: torch.Tensor) -> float:
     return float(_xlogy_ratio(p, q))
 
 
-def js_divergence(p: torch.Tensor, q: torch.Tensor) -> float:
-    """JSD(p || q) = KL(p || m)/2 + KL(q || m)/2 with m = (p + q)/2; always in [0, log 2]."""
+def js_divergence(p: torch.Tensor, q: torch.Tensor, clamp: bool = True) -> float:
+    """JSD(p || q) = KL(p || m)/2 + KL(q || m)/2 with m = (p + q)/2, in [0, log 2] in exact arithmetic.
+
+    clamp=True clips the float64 result to [0, log 2]; clamp=False returns the raw sum, which rounding can put
+    a few ulps outside that interval (use it to *check* the bounds: see `jsd_rounding_bound`).
+    """
     p, q = _masses(p, "p"), _masses(q, "q")
     m = (p + q) / 2
     value = 0.5 * _xlogy_ratio(p, m) + 0.5 * _xlogy_ratio(q, m)
-    return float(value.clamp(0.0, LOG2))
+    return float(value.clamp(0.0, LOG2)) if clamp else float(value)
+
+
+def jsd_rounding_bound(k: int) -> float:
+    """A bound on the float64 rounding error of js_divergence(..., clamp=False) on k points.
+
+    Each of the 2k terms p log(p / m) is computed with a relative error of a few units of roundoff and has
+    magnitude at most p log 2; the naive summation of n terms adds at most n * eps times the sum of their
+    magnitudes. With the normalisations this gives (2k + 8) * eps * log 2 (eps = 2^-52), for which the raw
+    value of any pair lies in [-bound, log 2 + bound].
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    return (2 * k + 8) * torch.finfo(torch.float64).eps * LOG2
 
 
 def virtual_training_criterion(p_data: torch.Tensor, p_g: torch.Tensor) -> float:
@@ -115,3 +132,12 @@ def log_density_divergences(log_p: torch.Tensor, log_q: torch.Tensor, dx: float)
     kl_qp = (q * (log_q - log_p)).sum(-1) * dx
     jsd = 0.5 * ((p * (log_p - log_m)).sum(-1) + (q * (log_q - log_m)).sum(-1)) * dx
     return kl_qp, jsd
+
+
+def js_divergence_terms(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """The pointwise terms (p log(p/m) + q log(q/m)) / 2 of JSD(p || q), m = (p + q)/2, each >= 0 up to rounding:
+    their sum is js_divergence(p, q, clamp=False), and a sum over a set of points is that set's share."""
+    p, q = _masses(p, "p"), _masses(q, "q")
+    m = (p + q) / 2
+    return 0.5 * (torch.special.xlogy(p, p) - torch.special.xlogy(p, m) + torch.special.xlogy(q, q)
+                  - torch.special.xlogy(q, m))

@@ -187,3 +187,102 @@ def generator_jsd_1d(p_data: GaussianMixture, G: torch.nn.Module, edges: torch.T
     """
     device = next(G.parameters()).device
     return jsd_to_samples(p_data, G(noise_quantiles(n, noise).to(device)), edges)
+
+
+# --- The exact push-forward of a 1-D ReLU network with Gaussian noise ------------------------------------
+class PiecewiseLinearPushforward:
+    """p_g = G_# N(0, 1) for a piecewise-linear G: atoms plus a density that is a sum of affine images of phi.
+
+    On each interval (lo, hi) of z where G(z) = a z + c with a != 0, the branch carries the density
+    phi((x - c) / a) / |a| on the image of (lo, hi); where G is constant on an interval, its normal mass goes to
+    an atom. `atoms` maps values to masses; `branches` lists (a, c, lo, hi).
+    """
+
+    def __init__(self, atoms: dict[float, float], branches: list[tuple[float, float, float, float]]) -> None:
+        self.atoms = dict(atoms)
+        self.branches = list(branches)
+
+    @property
+    def atom_mass(self) -> float:
+        return float(sum(self.atoms.values()))
+
+    def branch_mass(self) -> float:
+        """Total mass of the density part, from the normal CDF of each branch's z-interval."""
+        from scipy.stats import norm
+        return float(sum(norm.cdf(hi) - norm.cdf(lo) for _, _, lo, hi in self.branches))
+
+    def pdf(self, x: np.ndarray) -> np.ndarray:
+        """The density of the continuous part at x (the atoms are not in it)."""
+        x = np.asarray(x, dtype=np.float64)
+        out = np.zeros_like(x)
+        for a, c, lo, hi in self.branches:
+            z = (x - c) / a
+            out += np.where((z > lo) & (z < hi), normal_pdf(z) / abs(a), 0.0)
+        return out
+
+    def cdf(self, x: float) -> float:
+        """p_g((-inf, x]): atoms at values <= x plus, per branch, the normal mass of {z in (lo, hi): a z + c <= x}."""
+        from scipy.stats import norm
+        total = sum(m for v, m in self.atoms.items() if v <= x)
+        for a, c, lo, hi in self.branches:
+            r = (x - c) / a
+            if a > 0:
+                total += max(0.0, norm.cdf(min(hi, r)) - norm.cdf(lo))
+            else:
+                total += max(0.0, norm.cdf(hi) - norm.cdf(max(lo, r)))
+        return float(total)
+
+    def branch_images(self) -> list[tuple[float, float]]:
+        """The x-interval (sorted) that each branch covers."""
+        out = []
+        for a, c, lo, hi in self.branches:
+            ends = sorted([a * lo + c, a * hi + c])
+            out.append((ends[0], ends[1]))
+        return out
+
+    def expectation(self, f: Callable[[np.ndarray], np.ndarray], include_atoms: bool = True) -> float:
+        """E_{x ~ p_g}[f(x)] = sum_atoms m f(v) + sum_branches int f(x) phi((x - c)/a)/|a| dx (quad in x)."""
+        total = sum(m * float(f(np.array([v]))[0]) for v, m in self.atoms.items()) if include_atoms else 0.0
+        for (a, c, lo, hi), (x0, x1) in zip(self.branches, self.branch_images()):
+            branch_pdf = lambda t, a=a, c=c: normal_pdf((np.asarray(t) - c) / a) / abs(a)
+            total += integrate_density(f, branch_pdf, x0, x1)
+        return float(total)
+
+
+def relu_network_pushforward(G: ReluGenerator) -> PiecewiseLinearPushforward:
+    """The exact push-forward of N(0, 1) by G(z) = relu(w2 . relu(w1 z + b1) + b2) (a ReluGenerator).
+
+    The hidden units switch at z = -b1_j / w1_j; between switches the pre-activation h(z) = a z + c is affine,
+    with a and c read off from the units that are on. Where h <= 0 (and where a = 0) the normal mass of z goes
+    to an atom at relu(c); where h > 0 with a != 0 it is a branch of the density.
+    """
+    from scipy.stats import norm
+    w1, b1, w2 = (t.detach().double().numpy() for t in (G.w1, G.b1, G.w2))
+    b2 = float(G.b2.detach())
+    on = w1 != 0
+    cuts = np.unique(-b1[on] / w1[on])
+    bounds = np.concatenate([[-np.inf], cuts, [np.inf]])
+    atoms: dict[float, float] = {}
+    branches: list[tuple[float, float, float, float]] = []
+
+    def add_atom(value: float, lo: float, hi: float) -> None:
+        mass = float(norm.cdf(hi) - norm.cdf(lo))
+        if mass > 0:
+            atoms[value] = atoms.get(value, 0.0) + mass
+
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        mid = (lo + hi) / 2 if np.isfinite(lo) and np.isfinite(hi) else (hi - 1.0 if np.isfinite(hi) else lo + 1.0)
+        active = (w1 * mid + b1) > 0
+        a = float(np.sum(w2 * w1 * active))
+        c = float(np.sum(w2 * b1 * active) + b2)
+        if a == 0.0:
+            add_atom(max(c, 0.0), lo, hi)
+            continue
+        r = -c / a  # h(z) > 0 for z > r if a > 0, for z < r if a < 0
+        pos_lo, pos_hi = (max(lo, r), hi) if a > 0 else (lo, min(hi, r))
+        neg_lo, neg_hi = (lo, min(hi, r)) if a > 0 else (max(lo, r), hi)
+        if neg_lo < neg_hi:
+            add_atom(0.0, neg_lo, neg_hi)
+        if pos_lo < pos_hi:
+            branches.append((a, c, float(pos_lo), float(pos_hi)))
+    return PiecewiseLinearPushforward(atoms, branches)

@@ -80,3 +80,28 @@ def test_generator_jsd_1d_is_a_deterministic_quadrature_of_the_push_forward():
     assert got == generator_jsd_1d(p, G, edges)
     z = noise_quantiles(1000, "gaussian")
     assert abs(float(z.mean())) < 1e-6 and float(z.std()) == pytest.approx(1.0, abs=0.01)
+
+
+def test_raw_jsd_is_unclamped_and_close_to_the_clamped_one():
+    from ganlib.theory.divergences import LOG2, jsd_rounding_bound
+    p = torch.tensor([0.2, 0.3, 0.5, 0.0, 0.0], dtype=torch.float64)
+    q = torch.tensor([0.0, 0.0, 0.0, 0.4, 0.6], dtype=torch.float64)
+    raw = js_divergence(p, q, clamp=False)
+    assert abs(raw - LOG2) <= jsd_rounding_bound(5)
+    assert js_divergence(p, q) == min(max(raw, 0.0), LOG2)
+    a, b = PAIRS[0]
+    assert js_divergence(a, b, clamp=False) == js_divergence(a, b)
+    # the bound is tight enough to catch a unit mix-up: JSD in bits exceeds log 2 for disjoint supports
+    assert raw / LOG2 > LOG2 + jsd_rounding_bound(5)
+    with pytest.raises(ValueError):
+        jsd_rounding_bound(0)
+
+
+def test_jsd_terms_sum_to_the_raw_jsd_and_are_nonnegative():
+    from ganlib.theory.divergences import js_divergence_terms
+    for p, q in PAIRS:
+        terms = js_divergence_terms(p, q)
+        assert float(terms.sum()) == pytest.approx(js_divergence(p, q, clamp=False), abs=1e-15)
+        assert (terms >= -1e-17).all()
+    terms = js_divergence_terms(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0]))
+    torch.testing.assert_close(terms, torch.tensor([math.log(2) / 2] * 2, dtype=torch.float64))

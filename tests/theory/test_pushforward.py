@@ -77,3 +77,44 @@ def test_relu_generator_has_an_atom_at_zero():
     atoms, masses, _ = split_atoms(x)
     assert 0.0 in atoms and masses[list(atoms).index(0.0)] > 0.2
     assert (x >= 0).all()
+
+
+@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
+def test_exact_relu_network_pushforward():
+    from ganlib.theory.pushforward import relu_network_pushforward
+    G = ReluGenerator(hidden=8, seed=0)
+    pf = relu_network_pushforward(G)
+    assert pf.atom_mass + pf.branch_mass() == pytest.approx(1.0, abs=1e-12)
+    assert set(pf.atoms) == {0.0} and pf.atom_mass == pytest.approx(0.38455, abs=1e-5)
+    f = lambda t: -np.logaddexp(0.0, 2.0 - np.asarray(t))
+    # against the z-side integral E_z[f(G(z))] by quad, split at the units' switching points
+    from scipy import integrate
+    cuts = sorted((-G.b1 / G.w1).detach().numpy())
+    g = lambda t: float(f(G(torch.tensor([t], dtype=torch.float64)).detach().numpy())[0] * normal_pdf(t))
+    z_side = sum(integrate.quad(g, a, b, limit=200, epsabs=1e-12)[0]
+                 for a, b in zip([-np.inf, *cuts], [*cuts, np.inf]))
+    assert pf.expectation(f) == pytest.approx(z_side, abs=1e-9)
+    # against samples: the atom's share and the CDF within 4 binomial standard errors
+    rng = np.random.default_rng(1)
+    with torch.no_grad():
+        x = G(torch.from_numpy(rng.standard_normal(400_000))).numpy()
+    for t in (0.0, 0.3, 1.0, 2.0):
+        F = pf.cdf(t)
+        assert abs((x <= t).mean() - F) < 4 * math.sqrt(F * (1 - F) / len(x))
+    # the density integrates to the branch mass, and the density part alone is not the answer
+    lo, hi = min(a for a, _ in pf.branch_images()), max(b for _, b in pf.branch_images())
+    assert integrate_density(lambda t: np.ones_like(t), pf.pdf, lo, hi,
+                             tuple(e for ab in pf.branch_images() for e in ab)) == pytest.approx(pf.branch_mass(), abs=1e-8)
+    assert abs(pf.expectation(f, include_atoms=False) / pf.branch_mass() - z_side) > 0.1
+
+
+def test_exact_pushforward_of_relu_z_is_half_atom_half_normal():
+    from ganlib.theory.pushforward import relu_network_pushforward
+    G = ReluGenerator(hidden=1, seed=0)
+    with torch.no_grad():
+        G.w1.fill_(1.0); G.b1.fill_(0.0); G.w2.fill_(1.0); G.b2.fill_(0.0)
+    pf = relu_network_pushforward(G)
+    assert pf.atoms == {0.0: pytest.approx(0.5, abs=1e-15)}
+    np.testing.assert_allclose(pf.pdf(np.array([0.5, 1.0, 2.0])), normal_pdf(np.array([0.5, 1.0, 2.0])), rtol=1e-14)
+    f = lambda t: -np.logaddexp(0.0, 2.0 - np.asarray(t))
+    assert pf.expectation(f) == pytest.approx(relu_gaussian_expectation(f), abs=1e-10)
