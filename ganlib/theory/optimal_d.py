@@ -147,3 +147,29 @@ def sup_error(d: torch.Tensor, d_star: torch.Tensor, mask: torch.Tensor) -> floa
     if not bool(mask.any()):
         raise ValueError("mask selects no point")
     return float((torch.as_tensor(d) - torch.as_tensor(d_star)).abs()[mask].max())
+
+
+def perturbed_discriminators(d: torch.Tensor, x: torch.Tensor, n: int, scale: float, seed: int,
+                             bumps: int = 4, centres_in: tuple[float, float] | None = None) -> torch.Tensor:
+    """n random perturbations of a discriminator given on a 1-D grid x: rows sigmoid(logit d(x) + s_k(x)).
+
+    Each s_k is a sum of `bumps` Gaussian bumps, with centres uniform on centres_in (default: the grid), widths 10^U[-1, 0.5]
+    and heights N(0, scale^2); everything is drawn from one torch Generator seeded with `seed`. Where d is 0
+    or 1 the row stays 0 or 1. Returns an (n, len(x)) float64 tensor with values in [0, 1].
+    """
+    if n < 1 or bumps < 1 or not scale > 0:
+        raise ValueError(f"n and bumps must be >= 1 and scale > 0, got {n}, {bumps}, {scale}")
+    x = torch.as_tensor(x, dtype=torch.float64)
+    d = torch.as_tensor(d, dtype=torch.float64)
+    if d.shape != x.shape or (d < 0).any() or (d > 1).any():
+        raise ValueError("d must hold values in [0, 1] on the grid x")
+    gen = torch.Generator().manual_seed(seed)
+    lo, hi = (float(x[0]), float(x[-1])) if centres_in is None else centres_in
+    if not lo < hi:
+        raise ValueError(f"centres_in must be an interval, got {centres_in}")
+    centres = lo + (hi - lo) * torch.rand(n, bumps, 1, generator=gen, dtype=torch.float64)
+    widths = 10 ** (1.5 * torch.rand(n, bumps, 1, generator=gen, dtype=torch.float64) - 1)
+    heights = scale * torch.randn(n, bumps, 1, generator=gen, dtype=torch.float64)
+    shift = (heights * torch.exp(-0.5 * ((x - centres) / widths) ** 2)).sum(1)
+    logit = torch.log(d) - torch.log1p(-d)
+    return torch.sigmoid(logit + shift)

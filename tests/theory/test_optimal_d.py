@@ -59,3 +59,32 @@ def test_sup_error_needs_a_region():
     with pytest.raises(ValueError, match="mask"):
         sup_error(torch.zeros(3), torch.ones(3), torch.zeros(3, dtype=torch.bool))
     assert sup_error(torch.zeros(3), torch.tensor([0.1, 0.5, 0.2]), torch.tensor([True, False, True])) == pytest.approx(0.2)
+
+
+def test_perturbed_discriminators_never_beat_d_star_and_beat_a_wrong_one():
+    from ganlib.data.toys import mixture_1d
+    from ganlib.theory.divergences import criterion_quadrature
+    from ganlib.theory.optimal_d import optimal_discriminator, perturbed_discriminators
+    x = torch.linspace(-10, 10, 2001, dtype=torch.float64)
+    p, q = mixture_1d([-1.5, 1.5], std=0.6).pdf(x), gaussian_1d(0.5, 1.2).pdf(x)
+    d_star = optimal_discriminator(p, q)
+    ds = perturbed_discriminators(d_star, x, n=50, scale=1.0, seed=0, centres_in=(-4.0, 4.0))
+    assert ds.shape == (50, len(x)) and bool(((ds >= 0) & (ds <= 1)).all())
+    assert torch.equal(ds, perturbed_discriminators(d_star, x, n=50, scale=1.0, seed=0, centres_in=(-4.0, 4.0)))
+    c = criterion_quadrature(p, q, x)
+    values = torch.tensor([value_function_quadrature(d, p, q, x) for d in ds])
+    assert bool((values < c).all())
+    # a D* built from a wrong p_g is beaten by some perturbations
+    d_wrong = optimal_discriminator(p, gaussian_1d(0.7, 1.2).pdf(x))
+    v_wrong = value_function_quadrature(d_wrong, p, q, x)
+    wrong = torch.tensor([value_function_quadrature(d, p, q, x)
+                          for d in perturbed_discriminators(d_wrong, x, n=50, scale=0.2, seed=0)])
+    assert bool((wrong > v_wrong).any())
+    # exact zeros and ones stay put
+    edge = perturbed_discriminators(torch.tensor([0.0, 0.5, 1.0], dtype=torch.float64),
+                                    torch.tensor([0.0, 1.0, 2.0], dtype=torch.float64), n=3, scale=1.0, seed=1)
+    assert bool((edge[:, 0] == 0).all()) and bool((edge[:, 2] == 1).all())
+    with pytest.raises(ValueError, match="scale"):
+        perturbed_discriminators(d_star, x, n=2, scale=0.0, seed=0)
+    with pytest.raises(ValueError, match="centres_in"):
+        perturbed_discriminators(d_star, x, n=2, scale=1.0, seed=0, centres_in=(1.0, 1.0))
