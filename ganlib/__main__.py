@@ -5,6 +5,11 @@
 - rerun: re-execute notebooks with papermill, writing the outputs back (with no --tier, each notebook's
   tier = "auto" picks "full" on a GPU and "reduced" on a CPU); prints each notebook's wall time;
 - download-mnist: the four MNIST files, MD5-checked (needs internet).
+
+An error that is the user's to fix (a bad argument or value, missing data, a checkpoint of another run or a
+damaged one, an --out that cannot be written, a diverged run) prints one line and exits with status 2;
+a traceback means a bug. `train`'s seed is the configuration's: --seed S is short for --set seed=S (the two
+may not disagree), and the default folder is runs/NAME-seed<that seed>.
 """
 from __future__ import annotations
 
@@ -12,18 +17,41 @@ import argparse
 import dataclasses
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import torch
 
+from ganlib.book.reproduce import (
+    FAST_RUN,
+    LONG_RUN,
+    reproduce_missing_seeds,
+    reproduce_seed,
+    reproduce_stacked,
+    table1_from_seed_files,
+)
+from ganlib.core.checkpoint import write_text_atomic
 from ganlib.core.device import device_name
+from ganlib.core.trainer import Trainer, TrainingDiverged
+from ganlib.data.files import DatasetNotFoundError
 from ganlib.data.mnist import download_mnist
 from ganlib.experiments import EXPERIMENTS, build
 
 
+class UserError(Exception):
+    """An error that is the user's to fix: main prints its message as one line and exits with status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (the usage is one --help away)."""
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__)
+    parser = _Parser(prog="python -m ganlib", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train", help="train a named configuration (Algorithm 1)")
     train.add_argument("name", choices=sorted(EXPERIMENTS))
@@ -31,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data-dir", default=None, help="folder with MNIST (else $GANLIB_DATA)")
     train.add_argument("--device", default=None, help="cuda or cpu (default: cuda when available)")
     train.add_argument("--iterations", type=int, default=None)
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=int, default=None, help="short for --set seed=SEED (default: the config's, 0)")
     train.add_argument("--checkpoint-every", type=int, default=None, help="iterations between checkpoints")
     train.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                        help="override a TrainConfig field (JSON value), e.g. --set k=2 --set update='\"alternating\"'")
@@ -65,59 +93,94 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _overrides(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict:
+def _overrides(args: argparse.Namespace) -> dict:
+    """The TrainConfig fields the command line sets: --iterations, --seed and every --set FIELD=VALUE."""
     fields = {f.name for f in dataclasses.fields(EXPERIMENTS[args.name][1]())}
-    overrides = {"seed": args.seed}
+    overrides = {} if args.seed is None else {"seed": args.seed}
     if args.iterations is not None:
         overrides["iterations"] = args.iterations
     for item in args.set:
         key, sep, value = item.partition("=")
         if not sep or key not in fields:
-            parser.error(f"--set takes FIELD=VALUE with FIELD one of {sorted(fields)}, got {item!r}")
+            raise UserError(f"--set takes FIELD=VALUE with FIELD one of {sorted(fields)}, got {item!r}")
         try:
-            overrides[key] = json.loads(value)
+            value = json.loads(value)
         except json.JSONDecodeError:
-            overrides[key] = value  # a bare word such as alternating
+            pass  # a bare word such as alternating
+        if key == "seed" and args.seed is not None and value != args.seed:
+            raise UserError(f"--seed {args.seed} and --set seed={value!r} disagree: give the seed once")
+        overrides[key] = value
     return overrides
+
+
+def _writable_folder(out: Path) -> None:
+    """Create `out` if need be and check that a file can be written in it, before any training."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except (FileExistsError, NotADirectoryError):
+        raise UserError(f"--out {out} is not a folder: a file is in the way") from None
+    except OSError as exc:
+        raise UserError(f"--out {out} is not writable: {exc.strerror or exc}") from None
+
+
+def _resume(trainer: Trainer, checkpoint: Path) -> None:
+    """Load `checkpoint` into `trainer`, refusing one that is already past the run's iterations."""
+    try:
+        trainer.load(checkpoint)
+    except ValueError as exc:  # CheckpointError (damaged, unsafe) or CheckpointMismatch (another run)
+        raise UserError(str(exc)) from None
+    if trainer.iteration > trainer.config.iterations:
+        raise UserError(f"{checkpoint} is at iteration {trainer.iteration}, past this run's iterations "
+                        f"({trainer.config.iterations}): give --iterations {trainer.iteration} or more to continue "
+                        f"it, or another --out to start over")
+    print(f"resuming {checkpoint} at iteration {trainer.iteration}", file=sys.stderr)
+
+
+def _train(args: argparse.Namespace) -> int:
+    """`train NAME`: build the run, check --out, resume from its checkpoint if any, train, write history.json."""
+    if args.checkpoint_every is not None and args.checkpoint_every < 1:
+        raise UserError(f"--checkpoint-every must be an integer >= 1, got {args.checkpoint_every}")
+    try:
+        trainer = build(args.name, args.device, args.data_dir, **_overrides(args))
+    except (ValueError, DatasetNotFoundError) as exc:  # a bad value, missing or corrupted data
+        raise UserError(str(exc)) from None
+    out = args.out or Path("runs") / f"{args.name}-seed{trainer.config.seed}"
+    _writable_folder(out)
+    checkpoint = out / "checkpoint.pt"
+    if checkpoint.exists():
+        _resume(trainer, checkpoint)
+    start = time.perf_counter()
+    try:
+        history = trainer.run(checkpoint=checkpoint, checkpoint_every=args.checkpoint_every, progress=not args.quiet)
+    except TrainingDiverged as exc:
+        raise UserError(str(exc)) from None
+    summary = {"experiment": args.name, "config": dataclasses.asdict(trainer.config),
+               "device": device_name(trainer.device), "seconds": time.perf_counter() - start, "history": history}
+    write_text_atomic(json.dumps(summary), out / "history.json")
+    print(f"wrote {checkpoint} and {out / 'history.json'}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command == "download-mnist":
-        print(download_mnist(args.data_dir))
-        return 0
-    if args.command == "reproduce":
-        return _reproduce(args, parser)
-    if args.command == "rerun":
-        return _rerun(args)
     try:
-        trainer = build(args.name, args.device, args.data_dir, **_overrides(args, parser))
-    except ValueError as exc:
-        parser.error(str(exc))
-    out = args.out or Path("runs") / f"{args.name}-seed{args.seed}"
-    checkpoint = out / "checkpoint.pt"
-    if checkpoint.exists():
-        trainer.load(checkpoint)
-        print(f"resuming {checkpoint} at iteration {trainer.iteration}", file=sys.stderr)
-    start = time.perf_counter()
-    history = trainer.run(checkpoint=checkpoint, checkpoint_every=args.checkpoint_every, progress=not args.quiet)
-    summary = {"experiment": args.name, "config": dataclasses.asdict(trainer.config),
-               "device": device_name(trainer.device), "seconds": time.perf_counter() - start, "history": history}
-    (out / "history.json").write_text(json.dumps(summary))
-    print(f"wrote {checkpoint} and {out / 'history.json'}")
-    return 0
+        if args.command == "download-mnist":
+            print(download_mnist(args.data_dir))
+            return 0
+        if args.command == "reproduce":
+            return _reproduce(args, parser)
+        if args.command == "rerun":
+            return _rerun(args)
+        return _train(args)
+    except UserError as exc:
+        print(f"{parser.prog} {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
 
 
 def _reproduce(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from ganlib.book.reproduce import (
-        FAST_RUN,
-        LONG_RUN,
-        reproduce_missing_seeds,
-        reproduce_seed,
-        reproduce_stacked,
-        table1_from_seed_files,
-    )
 
     if args.threads is not None:
         if args.threads < 1:

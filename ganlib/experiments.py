@@ -213,6 +213,25 @@ def builder_options(name: str) -> tuple[str, ...]:
     return tuple(p for p in inspect.signature(make).parameters if p not in ("config", "device", "data_dir"))
 
 
+def resolve_device(device: torch.device | str | None) -> torch.device:
+    """The training device: cpu or cuda[:i] (default: cuda when available); ValueError naming an unknown
+    device, or a CUDA one this machine does not have."""
+    if device is None:
+        return default_device()
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device must be cpu or cuda (or cuda:<index>), got {device!r}") from None
+    if device.type not in ("cpu", "cuda"):
+        raise ValueError(f"device must be cpu or cuda (or cuda:<index>), got {str(device)!r}")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {str(device)!r} asked for, but this machine has no CUDA GPU: use --device cpu")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise ValueError(f"device {str(device)!r} asked for, but this machine has {torch.cuda.device_count()} "
+                         f"CUDA GPU(s)")
+    return device
+
+
 def build(name: str, device: torch.device | str | None = None, data_dir: str | os.PathLike | None = None,
           graph: bool | None = None, **kwargs: Any) -> Trainer:
     """A Trainer for the named run. TrainConfig fields in `kwargs` override its configuration; the other
@@ -227,8 +246,9 @@ def build(name: str, device: torch.device | str | None = None, data_dir: str | o
         raise ValueError(f"{sorted(unknown)} are neither TrainConfig fields nor options of {name!r} "
                          f"({', '.join(builder_options(name)) or 'none'})")
     overrides = {k: v for k, v in kwargs.items() if k in CONFIG_FIELDS}
-    device = torch.device(device) if device is not None else default_device()
+    device = resolve_device(device)
     trainer = make(config(**overrides), device, data_dir, **options)
+    trainer.experiment = name  # recorded in its checkpoints, checked on resume
     if graph is not None:
         trainer.use_graph(graph)
     return trainer
@@ -244,7 +264,10 @@ def build_ensemble(name: str, seeds: list[int], device: torch.device | str | Non
     """
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be a non-empty list of distinct integers, got {seeds!r}")
-    device = torch.device(device) if device is not None else default_device()
+    device = resolve_device(device)
     kwargs = {"update": "simultaneous", **kwargs}
     singles = [build(name, "cpu", data_dir, **{**kwargs, "seed": s}) for s in seeds]
-    return Trainer([t.G for t in singles], [t.D for t in singles], singles[0].data, singles[0].config, device, graph)
+    trainer = Trainer([t.G for t in singles], [t.D for t in singles], singles[0].data, singles[0].config, device,
+                      graph)
+    trainer.experiment = name
+    return trainer

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
+import importlib.metadata
 import math
 import os
 from dataclasses import dataclass
@@ -30,7 +32,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from ganlib.core.checkpoint import load_checkpoint, save_atomic
+from ganlib.core.checkpoint import START_OVER, CheckpointError, load_checkpoint, save_atomic
 from ganlib.core.device import default_device, seed_everything
 from ganlib.core.losses import GENERATOR_LOSSES, discriminator_loss, generator_loss
 from ganlib.core.nets import stack_modules, unstack_module
@@ -41,6 +43,10 @@ from ganlib.core.sampling import generate
 UPDATES = ("alternating", "simultaneous")
 OPTIMIZERS = ("sgd", "adam")
 HISTORY_KEYS = ("iteration", "d_loss", "g_loss", "d_real", "d_fake")
+SEED_RANGE = (-2**63, 2**64 - 1)  # what torch.manual_seed accepts
+NOISE_DIM_MAX = 100_000  # far above any run's (100); a larger one only exhausts memory building G
+STATE_KEYS = ("config", "G", "D", "opt_g", "opt_d", "iteration", "batches_seen", "perm", "history", "rng_cpu",
+              "rng_cuda")
 
 
 @dataclass
@@ -69,28 +75,49 @@ class TrainConfig:
     log_every: int = 100  # iterations between history flushes (the only host syncs)
 
     def __post_init__(self) -> None:
+        """Check every field, naming it and its allowed values; adam_betas becomes a tuple."""
         _check_choice("update", self.update, UPDATES)
         _check_choice("generator_loss", self.generator_loss, GENERATOR_LOSSES)
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         _check_choice("noise", self.noise, NOISE_KINDS)
-        for name in ("iterations", "batch_size", "k", "noise_dim", "log_every"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        for name in ("lr_d", "lr_g", "lr_decay", "d_loss_scale"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-        if not isinstance(self.instance_noise, (int, float)) or not 0 <= self.instance_noise < math.inf:
-            raise ValueError(f"instance_noise must be a finite number >= 0, got {self.instance_noise!r}")
-        if self.lr_decay < 1:
-            raise ValueError(f"lr_decay must be >= 1 (the rate is divided by it), got {self.lr_decay!r}")
+        for name in ("iterations", "batch_size", "k", "log_every", "momentum_saturate_epoch"):
+            _check_int(name, getattr(self, name), 1)
+        _check_int("noise_dim", self.noise_dim, 1, NOISE_DIM_MAX)
+        _check_int("seed", self.seed, *SEED_RANGE)
+        for name in ("lr_d", "lr_g", "d_loss_scale"):
+            _check_real(name, getattr(self, name), "a positive finite number", lambda x: x > 0)
+        _check_real("lr_decay", self.lr_decay, "a finite number >= 1 (the rate is divided by it)", lambda x: x >= 1)
+        _check_real("lr_min", self.lr_min, "a finite number >= 0", lambda x: x >= 0)
+        _check_real("instance_noise", self.instance_noise, "a finite number >= 0", lambda x: x >= 0)
+        for name in ("momentum_start", "momentum_end"):
+            _check_real(name, getattr(self, name), "a number in [0, 1)", lambda x: 0 <= x < 1)
+        betas = self.adam_betas
+        if not isinstance(betas, (list, tuple)) or len(betas) != 2:
+            raise ValueError(f"adam_betas must be a pair of numbers in [0, 1), got {betas!r}")
+        for beta in betas:
+            _check_real("adam_betas", beta, "a pair of numbers in [0, 1)", lambda x: 0 <= x < 1)
+        self.adam_betas = tuple(betas)
         if self.update == "simultaneous" and self.k != 1:
             raise ValueError(f"the simultaneous update takes one step of each net: k must be 1, got {self.k}")
-        for name in ("momentum_start", "momentum_end"):
-            value = getattr(self, name)
-            if not 0 <= value < 1:
-                raise ValueError(f"{name} must lie in [0, 1), got {value!r}")
+
+
+def _check_int(name: str, value: object, low: int, high: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ValueError(f"{name} must be an integer {allowed}, got {value!r}")
+
+
+def _check_real(name: str, value: object, allowed: str, ok: Callable[[float], bool]) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not ok(value):
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+
+
+def _learning_rate(step: int, lr0: float, decay: float, floor: float) -> float:
+    """optim.learning_rate_at, which is its floor once decay**step overflows a float (lr0 / inf = 0)."""
+    try:
+        return learning_rate_at(step, lr0, decay, floor)
+    except OverflowError:
+        return min(floor, lr0)
 
 
 def _in_float32_range(x: float) -> float:
@@ -108,6 +135,33 @@ def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
 
 class TrainingDiverged(RuntimeError):
     """A loss or a parameter became NaN or infinite; the last good checkpoint is left in place."""
+
+
+class CheckpointMismatch(ValueError):
+    """A checkpoint was made by another experiment, data set or configuration than the run resuming it."""
+
+
+def data_identity(data: torch.Tensor) -> dict:
+    """What a checkpoint records of its data: shape, dtype and the SHA-256 of the tensor's bytes."""
+    flat = data.detach().cpu().contiguous().reshape(-1).view(torch.uint8)
+    return {"shape": list(data.shape), "dtype": str(data.dtype).removeprefix("torch."),
+            "sha256": hashlib.sha256(flat.numpy()).hexdigest()}
+
+
+def ganlib_version() -> str:
+    try:
+        return importlib.metadata.version("ganlib")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _describe(identity: dict) -> str:
+    """'experiment 'mnist' on data (50000, 784) float32 sha256 1a2b3c4d (ganlib 0.1.0)', unknowns left out."""
+    data = identity.get("data") or {}
+    words = [f"experiment {identity['experiment']!r}" if identity.get("experiment") else "an unnamed experiment"]
+    if data:
+        words.append(f"on data {tuple(data['shape'])} {data['dtype']} sha256 {data['sha256'][:12]}")
+    return " ".join(words) + f" (ganlib {identity.get('ganlib', 'unknown')})"
 
 
 class Trainer:
@@ -135,6 +189,8 @@ class Trainer:
             G, D = stack_modules(list(G)), stack_modules(list(D))
         self.G, self.D = G.to(self.device), D.to(self.device)
         self.data = data.to(self.device)
+        self.experiment: str | None = None  # the registry's name of the run (experiments.build sets it)
+        self._data_identity: dict | None = None  # data_identity(self.data), computed at the first checkpoint
         self._check_shapes()
         self.opt_d = self._optimizer(self.D, config.lr_d)
         self.opt_g = self._optimizer(self.G, config.lr_g)
@@ -251,8 +307,8 @@ class Trainer:
         """The learning rates of this iteration and the momentum of this epoch, written into the optimisers
         (into their device tensors with SGD, only when a value changes)."""
         c = self.config
-        values = (learning_rate_at(self.iteration, c.lr_d, c.lr_decay, c.lr_min),
-                  learning_rate_at(self.iteration, c.lr_g, c.lr_decay, c.lr_min),
+        values = (_learning_rate(self.iteration, c.lr_d, c.lr_decay, c.lr_min),
+                  _learning_rate(self.iteration, c.lr_g, c.lr_decay, c.lr_min),
                   momentum_at(self.epoch, c.momentum_start, c.momentum_end, c.momentum_saturate_epoch))
         if values == self._schedule_cache:
             return
@@ -421,6 +477,8 @@ class Trainer:
         diverging run stops with TrainingDiverged and keeps its last good checkpoint.
         """
         until = self.config.iterations if until is None else until
+        if checkpoint_every is not None:
+            _check_int("checkpoint_every", checkpoint_every, 1)
         every = checkpoint_every or self.config.log_every
         self.G.train()
         self.D.train()
@@ -428,20 +486,24 @@ class Trainer:
             while self.iteration < until:
                 self.step()
                 if self.iteration % self.config.log_every == 0 or self.iteration == until:
-                    try:
-                        self.flush()
-                    except TrainingDiverged as exc:
-                        if checkpoint is not None and Path(checkpoint).exists():
-                            raise TrainingDiverged(f"{exc}; the last good checkpoint is kept at {checkpoint}") from None
-                        raise
+                    self._flush_keeping(checkpoint)
                     bar.update(self.iteration - bar.n)
                     bar.set_postfix(d_loss=self.history["d_loss"][-1], g_loss=self.history["g_loss"][-1])
                     if callback is not None:
                         callback(self)
                 if checkpoint is not None and (self.iteration % every == 0 or self.iteration == until):
-                    self.flush()
+                    self._flush_keeping(checkpoint)
                     self.save(checkpoint)
         return self.history
+
+    def _flush_keeping(self, checkpoint: str | os.PathLike | None) -> None:
+        """flush, a divergence saying that the last good checkpoint is kept, where there is one."""
+        try:
+            self.flush()
+        except TrainingDiverged as exc:
+            if checkpoint is not None and Path(checkpoint).exists():
+                raise TrainingDiverged(f"{exc}; the last good checkpoint is kept at {checkpoint}") from None
+            raise
 
     # --- checkpoints -------------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -454,15 +516,41 @@ class Trainer:
             "history": self.history,
             "rng_cpu": torch.get_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "identity": self.identity(),
         }
 
+    def identity(self) -> dict:
+        """What made this run: the experiment's name, the data's identity and the ganlib version."""
+        if self._data_identity is None:
+            self._data_identity = data_identity(self.data)
+        return {"experiment": self.experiment, "data": self._data_identity, "ganlib": ganlib_version()}
+
+    def check_state(self, state: dict) -> None:
+        """Raise CheckpointMismatch, naming both sides, unless `state` was made by this experiment, on this data,
+        with this configuration (iterations aside). What a checkpoint does not record (those written before
+        the identity was) is taken as unknown and accepted; the ganlib version is recorded, not compared."""
+        saved, mine = state.get("identity") or {}, self.identity()
+        differ = [key for key in ("experiment", "data") if saved.get(key) is not None and mine[key] is not None
+                  and saved[key] != mine[key]]
+        perm, n = state["perm"], len(self.data)
+        if not differ and perm is not None and tuple(perm.shape) != ((n,) if self.seeds == 1 else (self.seeds, n)):
+            raise CheckpointMismatch(f"checkpoint was made on data of {perm.shape[-1]} samples (its permutation "
+                                     f"has shape {tuple(perm.shape)}), not on this run's {_describe(mine)}: "
+                                     f"resume it with the data that made it, or start over")
+        if differ:
+            raise CheckpointMismatch(f"checkpoint was made by {_describe(saved)}, not by this run's "
+                                     f"{_describe(mine)}: resume it with the {' and '.join(differ)} that made it, "
+                                     f"or start over")
+        given = dataclasses.asdict(self.config)
+        made = dict(state["config"], iterations=self.config.iterations)
+        made["adam_betas"] = tuple(made["adam_betas"])
+        if made != given:
+            diff = {k: (made.get(k), given[k]) for k in given if made.get(k) != given[k]}
+            raise CheckpointMismatch(f"checkpoint was made with another configuration (saved, given): {diff}")
+
     def load_state_dict(self, state: dict) -> None:
-        saved = dict(state["config"], iterations=self.config.iterations)
-        saved["adam_betas"] = tuple(saved["adam_betas"])
-        mine = dataclasses.asdict(self.config)
-        if saved != mine:
-            diff = {k: (saved[k], mine[k]) for k in mine if saved.get(k) != mine[k]}
-            raise ValueError(f"checkpoint was made with another configuration (saved, given): {diff}")
+        """Resume from `state` (Trainer.state_dict()), after check_state; nothing is changed if that refuses."""
+        self.check_state(state)
         self.G.load_state_dict(state["G"])
         self.D.load_state_dict(state["D"])
         self.opt_g.load_state_dict(state["opt_g"])
@@ -479,7 +567,12 @@ class Trainer:
         return save_atomic(self.state_dict(), path)
 
     def load(self, path: str | os.PathLike) -> None:
-        self.load_state_dict(load_checkpoint(path, map_location=self.device))
+        """Resume from a checkpoint file; CheckpointError if it is damaged or not a Trainer's."""
+        state = load_checkpoint(path, map_location=self.device)
+        missing = [key for key in STATE_KEYS if key not in state] if isinstance(state, dict) else list(STATE_KEYS)
+        if missing:
+            raise CheckpointError(f"{path} is not a Trainer checkpoint (it lacks {', '.join(missing)}); {START_OVER}")
+        self.load_state_dict(state)
 
 
 def same_training(a: Trainer, b: Trainer) -> bool:

@@ -45,17 +45,26 @@ def md5sum(path: Path) -> str:
 def find_data_files(data_dir: str | os.PathLike | None, filenames: tuple[str, ...], subfolders: tuple[str, ...],
                     dataset: str, download_call: str) -> Path:
     """The first folder <root>/<subfolder> ("" is the root itself) that holds every one of `filenames`, or a
-    DatasetNotFoundError naming both ways to get them: a data directory, or `download_call` (needs internet)."""
+    DatasetNotFoundError (one line) naming the missing files (those a partial copy lacks, if there is one) and
+    both ways to get them: a data directory, or `download_call` (needs internet)."""
     root = data_root(data_dir)
     candidates = [root / sub for sub in subfolders]
     for folder in candidates:
         if all((folder / name).is_file() for name in filenames):
             return folder
+    partial = [(folder, [n for n in filenames if not (folder / n).is_file()]) for folder in candidates
+               if any((folder / n).is_file() for n in filenames)]
+    if partial:
+        folder, missing = min(partial, key=lambda pair: len(pair[1]))
+        where = f"{dataset} is incomplete: {folder} lacks {', '.join(missing)}"
+    else:
+        missing = list(filenames)
+        where = f"{dataset} not found: looked for {', '.join(filenames)} in {', '.join(str(c) for c in candidates)}"
+    them = "it" if len(missing) == 1 else "them"
     raise DatasetNotFoundError(
-        f"{dataset} not found: looked for {', '.join(filenames)} in {', '.join(str(c) for c in candidates)}.\n"
-        f"Either point ganlib at a folder that has {'it' if len(filenames) == 1 else 'them'} (data_dir=... or the "
-        f"environment variable {DATA_ENV}, e.g. {DATA_ENV}=../shared/data), or download "
-        f"{'it' if len(filenames) == 1 else 'them'} with checksum checks: `{download_call}` (needs internet)."
+        f"{where}. Either point ganlib at a folder that has {them} (data_dir=... or the environment variable "
+        f"{DATA_ENV}, e.g. {DATA_ENV}=../shared/data), or download {them} with checksum checks: "
+        f"`{download_call}` (needs internet)."
     )
 
 
