@@ -244,7 +244,7 @@ def reproduce_table1(cfg: Table1Config, device: torch.device | str | None = None
                      data_dir: str | os.PathLike | None = None, tier: str = "full",
                      out: str | os.PathLike | None = "results/mnist_table1.json",
                      progress: bool = False) -> tuple[dict, list[SeedRun]]:
-    """Run every seed, add the real-data ceiling and the paper's row, and write the JSON to `out`."""
+    """Run every seed, add the real-data reference (stored as "real_data_ceiling") and the paper's row, and write the JSON."""
     device = torch.device(device) if device is not None else default_device()
     start = time.perf_counter()
     train = load_mnist("train", data_dir, device)[0]
@@ -358,7 +358,7 @@ def table1_rows(summary: dict, extra: dict[str, dict] | None = None) -> list[tup
     rows.append(("Adversarial nets, mean ± std over seeds (this book)",
                  f"{summary['mean_log_likelihood']:.1f} ± {summary['std_across_seeds']:.1f}"))
     ceiling = summary["real_data_ceiling"]
-    rows.append((f"{summary['config']['n_samples']} real training images as 'samples' (ceiling)",
+    rows.append((f"{summary['config']['n_samples']} real training images as 'samples' (the real-data reference)",
                  f"{ceiling['log_likelihood']:.1f} ± {ceiling['stderr']:.1f}"))
     for name, result in (extra or {}).items():
         rows.append((name, f"{result['log_likelihood']:.1f} ± {result['stderr']:.1f}"))
