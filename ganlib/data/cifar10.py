@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from ganlib.data.files import ChecksumError, DatasetNotFoundError, data_root, fetch_verified, find_data_file, md5sum
+from ganlib.data.files import ChecksumError, data_root, fetch_verified, find_data_file, md5sum
 
 ARCHIVE = "cifar-10-python.tar.gz"
 MD5 = "c58f30108f718f92721af3b95e74349a"

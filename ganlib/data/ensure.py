@@ -23,8 +23,8 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from ganlib.data.mnist import FILES, MIRRORS, download_mnist, find_mnist_dir, verify_file
 from ganlib.data.files import DATA_ENV, DatasetNotFoundError
+from ganlib.data.mnist import FILES, MIRRORS, download_mnist, find_mnist_dir, verify_file
 from ganlib.data.olivetti import URLS as OLIVETTI_URLS
 from ganlib.data.olivetti import download_olivetti, find_olivetti_file, verify_olivetti
 

@@ -8,11 +8,14 @@ set to zero ("masking" noise). Data are whole tensors indexed in place: no DataL
 """
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ganlib.core.device import seed_everything
+from ganlib.core.estimates import mean_and_error
 
 CORRUPTIONS = ("none", "masking", "gaussian")
 
@@ -146,3 +149,16 @@ def decode(model: Autoencoder, codes: torch.Tensor, batch_size: int = 5000) -> t
     """g(h) of many codes, in batches."""
     model.eval()
     return torch.cat([model.decode(codes[i:i + batch_size]) for i in range(0, len(codes), batch_size)])
+
+
+def mean_difference(a: torch.Tensor, b: torch.Tensor, paired: bool = False) -> tuple[float, float]:
+    """mean(a) - mean(b) and its standard error: from a - b when the items are paired (the same test images),
+    else sqrt(se_a^2 + se_b^2) for independent samples."""
+    a = torch.as_tensor(a, dtype=torch.float64).flatten().cpu()
+    b = torch.as_tensor(b, dtype=torch.float64).flatten().cpu()
+    if min(len(a), len(b)) < 2 or (paired and a.shape != b.shape):
+        raise ValueError(f"need at least 2 values each (and equal shapes when paired), got {len(a)} and {len(b)}")
+    if paired:
+        return mean_and_error(a - b)
+    (ma, sa), (mb, sb) = mean_and_error(a), mean_and_error(b)
+    return ma - mb, math.hypot(sa, sb)

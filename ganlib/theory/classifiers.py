@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ganlib.core.estimates import mean_and_error
+
 FEATURES = ("linear", "quadratic")
 
 
@@ -217,3 +219,24 @@ def mesh_2d(lo: tuple[float, float], hi: tuple[float, float], steps: int = 200) 
     ys = torch.linspace(lo[1], hi[1], steps, dtype=torch.float64)
     xx, yy = torch.meshgrid(xs, ys, indexing="xy")
     return xx, yy, torch.stack([xx.flatten(), yy.flatten()], dim=1)
+
+
+def paired_difference(a: torch.Tensor, b: torch.Tensor) -> tuple[float, float]:
+    """Mean of a - b over paired items (the same test points, the same repeats) and its standard error."""
+    a, b = torch.as_tensor(a, dtype=torch.float64).flatten(), torch.as_tensor(b, dtype=torch.float64).flatten()
+    if a.shape != b.shape or len(a) < 2:
+        raise ValueError(f"a and b must be paired, with at least 2 items, got {tuple(a.shape)} and {tuple(b.shape)}")
+    return mean_and_error(a - b)
+
+
+def log_odds_fit_residual(x: torch.Tensor, log_odds: torch.Tensor, kind: str = "quadratic") -> tuple[float, float]:
+    """Least-squares fit of log_odds by the features of x: (largest residual, a float64 rounding bound for it).
+
+    The bound, 1000 eps max|log_odds|, is what a fit that is exact up to rounding can leave; a family that cannot
+    represent the log-odds leaves far more.
+    """
+    phi = features(x, kind)
+    log_odds = torch.as_tensor(log_odds, dtype=torch.float64)
+    w = torch.linalg.lstsq(phi, log_odds[:, None]).solution
+    residual = ((phi @ w).squeeze(1) - log_odds).abs().max().item()
+    return residual, 1e3 * torch.finfo(torch.float64).eps * log_odds.abs().max().item()

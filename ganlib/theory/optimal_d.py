@@ -11,6 +11,7 @@ import math
 from typing import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ganlib.core.estimates import mean_and_error
@@ -173,3 +174,47 @@ def perturbed_discriminators(d: torch.Tensor, x: torch.Tensor, n: int, scale: fl
     shift = (heights * torch.exp(-0.5 * ((x - centres) / widths) ** 2)).sum(1)
     logit = torch.log(d) - torch.log1p(-d)
     return torch.sigmoid(logit + shift)
+
+
+def perturbed_logits(logit: torch.Tensor, x: torch.Tensor, n: int, scale: float, seed: int, bumps: int = 4,
+                     box: tuple[float, float] | None = None) -> torch.Tensor:
+    """n random perturbations of a discriminator's logit at points x of shape (N, k): rows logit(x) + s_j(x).
+
+    The logit-space analogue of `perturbed_discriminators` for any dimension k. Each s_j is a sum of `bumps`
+    isotropic Gaussian bumps, centres uniform on the cube box^k (default: the range of x), widths 10^U[-1, 0.5]
+    and heights N(0, scale^2), all drawn from one torch Generator seeded with `seed`. Returns (n, N) float64.
+    """
+    if n < 1 or bumps < 1 or not scale > 0:
+        raise ValueError(f"n and bumps must be >= 1 and scale > 0, got {n}, {bumps}, {scale}")
+    x = torch.as_tensor(x, dtype=torch.float64)
+    logit = torch.as_tensor(logit, dtype=torch.float64)
+    if x.ndim != 2 or logit.shape != x.shape[:1] or not torch.isfinite(logit).all():
+        raise ValueError("x must have shape (N, k) and logit shape (N,), finite")
+    lo, hi = (float(x.min()), float(x.max())) if box is None else box
+    if not lo < hi:
+        raise ValueError(f"box must be an interval, got {box}")
+    gen = torch.Generator().manual_seed(seed)
+    centres = lo + (hi - lo) * torch.rand(n, bumps, x.shape[1], generator=gen, dtype=torch.float64)
+    widths = 10 ** (1.5 * torch.rand(n, bumps, generator=gen, dtype=torch.float64) - 1)
+    heights = scale * torch.randn(n, bumps, generator=gen, dtype=torch.float64)
+    out = logit.repeat(n, 1)
+    for b in range(bumps):  # one bump at a time keeps memory at O(n N)
+        sq = torch.cdist(centres[:, b], x) ** 2
+        out += heights[:, b, None] * torch.exp(-0.5 * sq / widths[:, b, None] ** 2)
+    return out
+
+
+def value_of_logits(logit: torch.Tensor, p_data: torch.Tensor, p_g: torch.Tensor) -> torch.Tensor:
+    """V(D, G) = sum p_data log D + p_g log(1 - D) with D = sigmoid(logit), on masses; last axis summed.
+
+    Works in log space (log sigmoid), so it stays finite where D rounds to 0 or 1 in float64.
+    """
+    logit = torch.as_tensor(logit, dtype=torch.float64)
+    return (p_data * F.logsigmoid(logit) + p_g * F.logsigmoid(-logit)).sum(-1)
+
+
+def value_rounding_bound(p_data: torch.Tensor, p_g: torch.Tensor, logit: torch.Tensor) -> float:
+    """A rounding bound on value_of_logits: N eps times the sum of the absolute terms (a float64 summation bound)."""
+    logit = torch.as_tensor(logit, dtype=torch.float64)
+    terms = (p_data * F.logsigmoid(logit)).abs() + (p_g * F.logsigmoid(-logit)).abs()
+    return float(len(logit) * torch.finfo(torch.float64).eps * terms.sum())

@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from ganlib import experiments
-
 from ganlib.data import cifar10
 from ganlib.data.files import ChecksumError, DatasetNotFoundError, md5sum
 

@@ -8,8 +8,8 @@ import pytest
 
 from ganlib.data import olivetti
 from ganlib.data.ensure import cache_root, ensure_mnist, ensure_olivetti
+from ganlib.data.files import DATA_ENV, ChecksumError, DatasetNotFoundError
 from ganlib.data.mnist import FILES, find_mnist_dir
-from ganlib.data.files import ChecksumError, DATA_ENV, DatasetNotFoundError
 
 
 @pytest.fixture(scope="module")

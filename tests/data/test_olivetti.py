@@ -1,12 +1,10 @@
 """The Olivetti faces (the book's named stand-in for the TFD): file checks, orientation, folds, downscaling."""
-import shutil
 
 import numpy as np
 import pytest
 import torch
 
 from ganlib import experiments
-
 from ganlib.data import olivetti
 from ganlib.data.files import ChecksumError, DatasetNotFoundError, data_root
 

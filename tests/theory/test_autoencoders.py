@@ -103,3 +103,23 @@ def test_bad_input_is_named():
         Autoencoder(latent=0)
     with pytest.raises(ValueError, match="epochs must be an integer"):
         train_autoencoder(Autoencoder(2, 4), torch.rand(4, 784), epochs=0)
+
+
+def test_mean_difference_standard_errors_and_a_control():
+    import math
+
+    import torch
+
+    from ganlib.theory.autoencoders import mean_difference
+
+    gen = torch.Generator().manual_seed(0)
+    a, b = torch.randn(4000, generator=gen) + 0.5, torch.randn(4000, generator=gen)
+    d, se = mean_difference(a, b)
+    assert abs(se - math.sqrt(2 / 4000)) < 0.1 * se and abs(d - 0.5) < 4 * se
+    same, se_same = mean_difference(b[:2000], b[2000:])  # control: no difference, well inside 4 se
+    assert abs(same) < 4 * se_same
+    shared = torch.randn(4000, generator=gen) * 10  # pairing removes a large shared term
+    dp, sep = mean_difference(a + shared, b + shared, paired=True)
+    assert abs(dp - d) < 1e-5 and sep < 0.2 * mean_difference(a + shared, b + shared)[1]
+    with pytest.raises(ValueError):
+        mean_difference(a, b[:10], paired=True)

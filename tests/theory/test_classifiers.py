@@ -107,3 +107,33 @@ def test_bad_input_is_named():
         GaussianClassConditional.fit(torch.randn(5, 2), torch.tensor([0, 0, 0, 0, 1]))
     with pytest.raises(ValueError, match="y in"):
         fit_logistic_regression(torch.randn(3, 2), torch.tensor([0, 1, 2]))
+
+
+def test_paired_difference_and_log_odds_residual_with_controls():
+    import math
+
+    import torch
+
+    from ganlib.theory.classifiers import (
+        log_odds_fit_residual,
+        paired_difference,
+        true_two_gaussians_2d,
+        two_gaussians_2d,
+    )
+
+    gen = torch.Generator().manual_seed(0)
+    a = torch.randn(1000, generator=gen, dtype=torch.float64)
+    d, se = paired_difference(a + 0.1, a)
+    assert abs(d - 0.1) < 1e-12 and se < 1e-12
+    b = torch.randn(1000, generator=gen, dtype=torch.float64)
+    d, se = paired_difference(a, b)
+    assert abs(se - math.sqrt(2 / 1000)) < 0.1 * se and abs(d) < 4 * se
+    with pytest.raises(ValueError):
+        paired_difference(a, b[:5])
+    x, _ = two_gaussians_2d(2000, generator=gen)
+    post = true_two_gaussians_2d().predict_proba(x)
+    log_odds = (post[:, 1] / post[:, 0]).log()
+    residual, bound = log_odds_fit_residual(x, log_odds)
+    assert residual < bound < 1e-9
+    residual_lin, _ = log_odds_fit_residual(x, log_odds, kind="linear")  # control: unequal covariances
+    assert residual_lin > 1e6 * bound

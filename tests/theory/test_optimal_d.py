@@ -88,3 +88,32 @@ def test_perturbed_discriminators_never_beat_d_star_and_beat_a_wrong_one():
         perturbed_discriminators(d_star, x, n=2, scale=0.0, seed=0)
     with pytest.raises(ValueError, match="centres_in"):
         perturbed_discriminators(d_star, x, n=2, scale=1.0, seed=0, centres_in=(1.0, 1.0))
+
+
+def test_perturbed_logits_never_beat_d_star_in_2d_and_beat_a_wrong_one():
+    import torch
+
+    from ganlib.theory.classifiers import GaussianClassConditional, mesh_2d, true_two_gaussians_2d
+    from ganlib.theory.optimal_d import perturbed_logits, value_of_logits, value_rounding_bound
+
+    truth = true_two_gaussians_2d()
+    xx, yy, grid = mesh_2d((-8, -8), (8, 8), steps=80)
+    cell = ((xx[0, 1] - xx[0, 0]) * (yy[1, 0] - yy[0, 0])).item()
+    half = GaussianClassConditional(torch.tensor([0.5, 0.5], dtype=torch.float64), truth.means, truth.covariances)
+    logp = half.class_log_likelihood(grid)
+    p_data, p_g = logp[:, 1].exp() * cell, logp[:, 0].exp() * cell
+    logit_star = logp[:, 1] - logp[:, 0]
+    v_star, tol = value_of_logits(logit_star, p_data, p_g).item(), value_rounding_bound(p_data, p_g, logit_star)
+    assert 0 < tol < 1e-10
+    ds = perturbed_logits(logit_star, grid, n=40, scale=1.0, seed=0, box=(-4.0, 4.0))
+    assert ds.shape == (40, len(grid))
+    assert torch.equal(ds, perturbed_logits(logit_star, grid, n=40, scale=1.0, seed=0, box=(-4.0, 4.0)))
+    assert (value_of_logits(ds, p_data, p_g) < v_star + tol).all()
+    wrong = logit_star + torch.log(torch.tensor(0.4 / 0.6))  # control: Bayes' rule with the wrong prior
+    v_wrong = value_of_logits(wrong, p_data, p_g).item()
+    around = value_of_logits(perturbed_logits(wrong, grid, n=40, scale=1.0, seed=0, box=(-4.0, 4.0)), p_data, p_g)
+    assert (around > v_wrong + tol).any()
+    with pytest.raises(ValueError):
+        perturbed_logits(logit_star, grid, n=2, scale=0.0, seed=0)
+    with pytest.raises(ValueError):
+        perturbed_logits(logit_star[:5], grid, n=2, scale=1.0, seed=0)
