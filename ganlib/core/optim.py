@@ -48,5 +48,9 @@ def momentum_at(epoch: int, start: float = 0.5, end: float = 0.7, saturate_epoch
 
 
 def learning_rate_at(step: int, lr0: float, decay: float = 1.000004, floor: float = 1e-6) -> float:
-    """lr0 divided by `decay` after every minibatch, never below `floor` (pylearn2's ExponentialDecay)."""
-    return max(lr0 / decay**step, min(floor, lr0))
+    """lr0 divided by `decay` after every minibatch, never below `floor` (pylearn2's ExponentialDecay); the
+    floor also once decay**step is too large for a float."""
+    try:
+        return max(lr0 / decay**step, min(floor, lr0))
+    except OverflowError:
+        return min(floor, lr0)

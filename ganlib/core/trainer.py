@@ -112,14 +112,6 @@ def _check_real(name: str, value: object, allowed: str, ok: Callable[[float], bo
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
 
 
-def _learning_rate(step: int, lr0: float, decay: float, floor: float) -> float:
-    """optim.learning_rate_at, which is its floor once decay**step overflows a float (lr0 / inf = 0)."""
-    try:
-        return learning_rate_at(step, lr0, decay, floor)
-    except OverflowError:
-        return min(floor, lr0)
-
-
 def _in_float32_range(x: float) -> float:
     """x, or an infinity of its sign where float32 cannot hold it: what a float32 rate becomes (fill_ refuses)."""
     return x if abs(x) <= FLOAT32_MAX else math.copysign(math.inf, x)
@@ -307,8 +299,8 @@ class Trainer:
         """The learning rates of this iteration and the momentum of this epoch, written into the optimisers
         (into their device tensors with SGD, only when a value changes)."""
         c = self.config
-        values = (_learning_rate(self.iteration, c.lr_d, c.lr_decay, c.lr_min),
-                  _learning_rate(self.iteration, c.lr_g, c.lr_decay, c.lr_min),
+        values = (learning_rate_at(self.iteration, c.lr_d, c.lr_decay, c.lr_min),
+                  learning_rate_at(self.iteration, c.lr_g, c.lr_decay, c.lr_min),
                   momentum_at(self.epoch, c.momentum_start, c.momentum_end, c.momentum_saturate_epoch))
         if values == self._schedule_cache:
             return

@@ -27,6 +27,7 @@ def test_momentum_schedule_rises_linearly_then_saturates():
 
 
 def test_learning_rate_decays_per_minibatch_with_a_floor():
+    assert learning_rate_at(10**6, 0.1, decay=10.0) == 1e-6  # 10**(10**6) overflows a float: the floor
     assert learning_rate_at(0, 0.1) == 0.1
     assert learning_rate_at(100_000, 0.1) == pytest.approx(0.1 / 1.000004**100_000)
     assert learning_rate_at(10**8, 0.1) == 1e-6
